@@ -6,6 +6,7 @@
 #include "core/model_weights.h"
 
 #include <chrono>
+#include <malloc.h>
 #include <cmath>
 
 namespace ladm {
@@ -37,6 +38,18 @@ namespace {
 std::string torch_message(const std::exception& e) {
     if (auto* ce = dynamic_cast<const c10::Error*>(&e)) return ce->what_without_backtrace();
     return e.what();
+}
+
+// The forward allocates and frees tens of MB per row chunk. With glibc's defaults those
+// pages go back to the kernel and are faulted in again (zeroed) every time: ~15% of the
+// run time at 8K tokens. Keep freed memory in the heap instead.
+void tune_allocator() {
+    static bool done = false;
+    if (done) return;
+    done = true;
+    mallopt(M_MMAP_THRESHOLD, 1 << 30); // fixed (no dynamic threshold); only >= 1 GiB is mmapped
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    mallopt(M_TOP_PAD, 64 << 20);
 }
 
 bool pick_device(const std::string& want, torch::Device* out, std::string* error) {
@@ -73,6 +86,7 @@ std::unique_ptr<Engine> Engine::open(const std::string& dir, const EngineOptions
         e->d->opts = opts;
         if (!pick_device(opts.device, &e->d->device, error)) return nullptr;
         if (opts.threads > 0) torch::set_num_threads(opts.threads);
+        tune_allocator();
         e->d->ck = Checkpoint::open(dir, error);
         if (!e->d->ck) return nullptr;
         if (!load_weights(*e->d->ck, e->d->device, &e->d->weights, error)) return nullptr;

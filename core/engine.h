@@ -26,8 +26,9 @@ namespace ladm {
 struct EngineOptions {
     std::string device = "auto"; // auto | cpu | cuda | cuda:N
     int threads = 0;             // 0 = libtorch's default (one per core)
-    // Bytes of attention logits one step may hold; sets the query block size.
-    int64_t attention_budget_bytes = int64_t(96) << 20;
+    // Bytes of attention logits one step may hold; sets the query block size. 16 MiB keeps
+    // a step in cache-friendly range: 96 MiB ran 25% slower at 16K tokens on 2 cores.
+    int64_t attention_budget_bytes = int64_t(16) << 20;
     int64_t row_chunk = 512; // rows per projection / MLP step (rounded to the block size)
 };
 EngineOptions default_engine_options();

@@ -27,6 +27,7 @@ torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& w, double ep
 // inside one block.
 struct ForwardRunner::Layout {
     int64_t L, H, KV, G, d, B, R;
+    int64_t hs; // query heads per attention step (a divisor of G)
     std::vector<std::pair<int64_t, int64_t>> chunks; // [c0, c1), ascending
     std::vector<std::pair<int64_t, int64_t>> blocks_of(int64_t c0, int64_t c1) const {
         std::vector<std::pair<int64_t, int64_t>> out;
@@ -54,11 +55,14 @@ ForwardRunner::ForwardRunner(const ModelConfig& c, const ModelWeights& w,
     : m_cfg(c), m_w(w), m_dev(dev), m_opts(opts) {}
 
 void ForwardRunner::direct_span_mass(const torch::Tensor& Q, const torch::Tensor& K, int64_t kv,
-                                     int64_t t, int64_t C, torch::Tensor& acc) const {
+                                     int64_t t, int64_t C, torch::Tensor& acc, int64_t g0,
+                                     int64_t hs) const {
     // Q: [KV, G, L, d] (pre-scaled by 1/sqrt(d)); K: [KV, L, d]. Fresh softmax over the keys
-    // [0, t) for the G heads of this KV group, rows of the span summed: cost 2*G*C*t*d.
-    const int64_t G = Q.size(1), d = Q.size(3);
-    auto q = Q[kv].narrow(1, t, C).reshape({G * C, d});
+    // [0, t) for heads [g0, g0+hs) of this KV group (all when hs = 0), rows of the span
+    // summed: cost 2*hs*C*t*d.
+    const int64_t d = Q.size(3);
+    if (hs == 0) hs = Q.size(1) - g0;
+    auto q = Q[kv].narrow(0, g0, hs).narrow(1, t, C).reshape({hs * C, d});
     auto logits = torch::mm(q, K[kv].narrow(0, 0, t).t()); // [G*C, t]
     auto p = torch::softmax(logits, 1);
     acc += p.sum(0);
@@ -82,32 +86,39 @@ void ForwardRunner::attention_block(const Layout& lay, int64_t s0, int64_t s1,
             for (int64_t t : spans) direct_span_mass(Q, K, kv, t, C, cap->acc[cap->span_index(t)]);
             continue;
         }
-        // [G*n, d] x [d, s1] -> logits over every key up to the block's end
-        auto q = Q[kv].narrow(1, s0, n).reshape({G * n, d});
-        auto logits = m_workspace.narrow(0, 0, G * n * s1).view({G * n, s1});
-        torch::mm_out(logits, q, K[kv].narrow(0, 0, s1).t());
-        auto lv = logits.view({G, n, s1});
-        lv.narrow(2, s0, n).add_(m_tri.narrow(0, 0, n).narrow(1, 0, n)); // causal mask
-        auto rmax = logits.amax(1, /*keepdim=*/true);
-        logits.sub_(rmax).exp_(); // logits now hold exp(s - causal row max)
-        auto rsum = logits.sum(1, /*keepdim=*/true);
-        auto out = torch::mm(logits, V[kv].narrow(0, 0, s1)).div_(rsum); // [G*n, d]
-        // attn: [rows, KV, G, d]
-        attn->narrow(0, s0 - attn_row0, n).select(1, kv).copy_(out.view({G, n, d}).permute({1, 0, 2}));
+        // hs query heads of this KV group at a time: [hs*n, d] x [d, s1] -> logits over every
+        // key up to the block's end (hs is chosen so they stay within the budget).
+        for (int64_t g0 = 0; g0 < G; g0 += lay.hs) {
+            const int64_t hs = lay.hs;
+            auto q = Q[kv].narrow(0, g0, hs).narrow(1, s0, n).reshape({hs * n, d});
+            auto logits = m_workspace.narrow(0, 0, hs * n * s1).view({hs * n, s1});
+            torch::mm_out(logits, q, K[kv].narrow(0, 0, s1).t());
+            auto lv = logits.view({hs, n, s1});
+            lv.narrow(2, s0, n).add_(m_tri.narrow(0, 0, n).narrow(1, 0, n)); // causal mask
+            // Row softmax in place (one fused kernel; rows are short enough to stay in cache).
+            at::_softmax_out(logits, logits, 1, false);
+            auto out = torch::mm(logits, V[kv].narrow(0, 0, s1)); // [hs*n, d]
+            // attn: [rows, KV, G, d]
+            attn->narrow(0, s0 - attn_row0, n)
+                .select(1, kv)
+                .narrow(1, g0, hs)
+                .copy_(out.view({hs, n, d}).permute({1, 0, 2}));
 
-        // LADM: the span softmax over keys [0, t) reuses these exponentials; only its own
-        // row sum is new. P[r, j] = e[r, j] / sum_{j' < t} e[r, j'].
-        for (int64_t t : spans) {
-            torch::Tensor& acc = cap->acc[cap->span_index(t)];
-            auto e = lv.narrow(1, t - s0, C).narrow(2, 0, t); // [G, C, t], strided
-            auto row_sum = e.sum(2);                           // [G, C]
-            if (row_sum.min().item<float>() < kMinReusedRowSum) {
-                direct_span_mass(Q, K, kv, t, C, acc);
-                continue;
+            // LADM: the span softmax over keys [0, t) is the causal softmax row renormalised
+            // over that prefix: P_t[r, j] = P[r, j] / sum_{j' < t} P[r, j']. Only the prefix
+            // row sums are new work.
+            for (int64_t t : spans) {
+                torch::Tensor& acc = cap->acc[cap->span_index(t)];
+                auto e = lv.narrow(1, t - s0, C).narrow(2, 0, t); // [hs, C, t], strided
+                auto row_sum = e.sum(2);                           // [hs, C]
+                if (row_sum.min().item<float>() < kMinReusedRowSum) {
+                    direct_span_mass(Q, K, kv, t, C, acc, g0, hs);
+                    continue;
+                }
+                auto w = row_sum.reciprocal().unsqueeze(1); // [hs, 1, C]
+                for (int64_t g = 0; g < hs; ++g)
+                    acc.unsqueeze(0).addmm_(w[g], e[g]); // [1, C] x [C, t]
             }
-            auto w = row_sum.reciprocal().unsqueeze(1); // [G, 1, C]
-            for (int64_t g = 0; g < G; ++g)
-                acc.unsqueeze(0).addmm_(w[g], e[g]); // [1, C] x [C, t]
         }
     }
 }
@@ -125,17 +136,21 @@ bool ForwardRunner::run(const std::vector<int32_t>& ids, const ForwardRequest& r
     const int64_t D = c.hidden_size;
     const int64_t C = req.params ? req.params->span : 128;
 
-    // Block rows: as many as the logits budget allows (G*B*L floats), a multiple of C.
+    // Block rows: as many as the logits budget allows (G*B*L floats), a multiple of C;
+    // when even B = C is too much for a whole KV group, fewer heads go per step.
     int64_t B = m_opts.attention_budget_bytes / (G * std::max<int64_t>(L, 1) * 4);
     B = std::max<int64_t>(C, (B / C) * C);
     B = std::min<int64_t>(B, ((std::max<int64_t>(m_opts.row_chunk, C) + C - 1) / C) * C);
     lay.B = B;
+    lay.hs = G; // the largest divisor of G whose logits fit the budget
+    while (lay.hs > 1 && lay.hs * B * L * 4 > m_opts.attention_budget_bytes)
+        for (--lay.hs; G % lay.hs; --lay.hs) {}
     lay.R = std::max<int64_t>(B, (m_opts.row_chunk + B - 1) / B * B);
     for (int64_t e = L; e > 0; e -= lay.R) lay.chunks.emplace_back(std::max<int64_t>(0, e - lay.R), e);
     std::reverse(lay.chunks.begin(), lay.chunks.end());
 
     const auto fopt = torch::TensorOptions().dtype(torch::kFloat32).device(m_dev);
-    m_workspace = torch::empty({G * B * L}, fopt);
+    m_workspace = torch::empty({lay.hs * B * L}, fopt);
     m_tri = torch::full({B, B}, -std::numeric_limits<float>::infinity(), fopt).triu(1);
 
     auto ids_t = torch::from_blob(const_cast<int32_t*>(ids.data()), {L}, torch::kInt32)
@@ -155,6 +170,9 @@ bool ForwardRunner::run(const std::vector<int32_t>& ids, const ForwardRequest& r
         result->span_mass.assign(size_t(cap.starts.size() * grid.count()), 0.f);
     }
 
+    auto Q = torch::empty({KV, G, L, d}, fopt);
+    auto K = torch::empty({KV, L, d}, fopt);
+    auto V = torch::empty({KV, L, d}, fopt);
     const int n_layers = int(m_w.layers.size());
     const int64_t Hd = H * d, KVd = KV * d;
     for (int li = 0; li < n_layers; ++li) {
@@ -164,9 +182,7 @@ bool ForwardRunner::run(const std::vector<int32_t>& ids, const ForwardRequest& r
 
         // Pass 1: q, k, v for every position, chunk by chunk. Q is kept pre-scaled by
         // 1/sqrt(d) in [KV, G, L, d] so a KV group's queries are one matrix.
-        auto Q = torch::empty({KV, G, L, d}, fopt);
-        auto K = torch::empty({KV, L, d}, fopt);
-        auto V = torch::empty({KV, L, d}, fopt);
+        // (allocated once per sequence: fresh multi-MB buffers per layer cost page faults)
         for (auto [c0, c1] : lay.chunks) {
             const int64_t n = c1 - c0;
             auto h = rms_norm(x.narrow(0, c0, n), lw.ln_in, c.rms_norm_eps);

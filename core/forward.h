@@ -3,7 +3,7 @@
 //
 // Memory per layer is O(L): the hidden states [L, D], the queries [H, L, d], keys and
 // values [KV, L, d], and one logits workspace of `attention_budget_bytes`
-// (G*B x L for a group of G query heads sharing a KV head and a block of B query rows).
+// (hs*B x L for hs of the query heads sharing a KV head and a block of B query rows).
 // No L x L matrix exists at any time.
 #pragma once
 
@@ -38,7 +38,8 @@ private:
                          const torch::Tensor& K, const torch::Tensor& V, torch::Tensor* attn,
                          int64_t attn_row0, SpanCapture* cap, bool need_output);
     void direct_span_mass(const torch::Tensor& Q, const torch::Tensor& K, int64_t kv,
-                          int64_t t, int64_t C, torch::Tensor& acc) const;
+                          int64_t t, int64_t C, torch::Tensor& acc, int64_t g0 = 0,
+                          int64_t hs = 0) const;
 
     const ModelConfig& m_cfg;
     const ModelWeights& m_w;

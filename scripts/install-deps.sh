@@ -12,12 +12,17 @@ PKGS=(
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev
   # tokenizers, corpus formats, cache
   libsentencepiece-dev sentencepiece libpcre2-dev
-  libzstd-dev zlib1g-dev libsqlite3-dev nlohmann-json3-dev libxxhash-dev
+  libzstd-dev zlib1g-dev libsqlite3-dev nlohmann-json3-dev libxxhash-dev libutf8proc-dev
   # headless GUI tests and screenshots
   xvfb xauth
 )
 
 missing=()
+# Node.js + npm run the reference tokenizers (transformers.js) in the tests. Images that
+# already ship Node (e.g. from NodeSource) keep theirs.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PKGS+=(nodejs npm)
+fi
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done

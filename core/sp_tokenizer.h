@@ -13,4 +13,7 @@ struct SpOptions {
 std::unique_ptr<Tokenizer> load_sp_tokenizer(const std::string& path, const SpOptions& opts,
                                              std::string* error);
 
+// SentencePieceTrainer::Train with spm_train-style flags ("--input=... --model_prefix=...").
+bool train_sentencepiece(const std::string& flags, std::string* error);
+
 } // namespace ladm

@@ -1,0 +1,36 @@
+// ladm: score, select and export long-context pre-training data with LADM.
+#include "app/commands.h"
+
+#include <cstring>
+#include <iostream>
+
+namespace {
+
+const char* kUsage = R"(usage: ladm <command> [options]
+
+commands:
+  tokenize   print the ids and character offsets a checkpoint's tokenizer produces
+
+  ladm <command> --help   options of one command
+  ladm --version
+
+exit codes: 0 ok, 1 the work failed (message on stderr), 64 bad command line
+)";
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+        std::cout << kUsage;
+        return argc < 2 ? ladm::cli::kUsage : ladm::cli::kOk;
+    }
+    if (!std::strcmp(argv[1], "--version")) {
+        std::cout << "ladm " << LADM_VERSION << "\n";
+        return 0;
+    }
+    const std::string cmd = argv[1];
+    std::vector<std::string> args(argv + 2, argv + argc);
+    if (cmd == "tokenize") return ladm::cli::cmd_tokenize(args);
+    std::cerr << "ladm: unknown command '" << cmd << "' (see ladm --help)\n";
+    return ladm::cli::kUsage;
+}

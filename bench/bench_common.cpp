@@ -48,7 +48,8 @@ std::vector<std::string> split(const std::string& s, char sep) {
 
 std::vector<int64_t> parse_int_list(const std::string& s) {
     std::vector<int64_t> out;
-    for (const auto& p : split(s, ',')) out.push_back(std::stoll(p));
+    for (const auto& p : split(s, ','))
+        out.push_back(std::stoll(p));
     return out;
 }
 
@@ -68,7 +69,8 @@ nlohmann::json run_self(const char* argv0, const std::vector<std::string>& args,
         std::vector<char*> av;
         std::string self = "/proc/self/exe";
         av.push_back(const_cast<char*>(argv0));
-        for (const auto& a : args) av.push_back(const_cast<char*>(a.c_str()));
+        for (const auto& a : args)
+            av.push_back(const_cast<char*>(a.c_str()));
         av.push_back(nullptr);
         ::execv(self.c_str(), av.data());
         ::_exit(127);
@@ -78,8 +80,10 @@ nlohmann::json run_self(const char* argv0, const std::vector<std::string>& args,
     std::string out, err;
     std::array<char, 4096> buf;
     // stderr is small; read stdout fully, then stderr
-    for (ssize_t n; (n = ::read(out_pipe[0], buf.data(), buf.size())) > 0;) out.append(buf.data(), size_t(n));
-    for (ssize_t n; (n = ::read(err_pipe[0], buf.data(), buf.size())) > 0;) err.append(buf.data(), size_t(n));
+    for (ssize_t n; (n = ::read(out_pipe[0], buf.data(), buf.size())) > 0;)
+        out.append(buf.data(), size_t(n));
+    for (ssize_t n; (n = ::read(err_pipe[0], buf.data(), buf.size())) > 0;)
+        err.append(buf.data(), size_t(n));
     ::close(out_pipe[0]);
     ::close(err_pipe[0]);
     int status = 0;
@@ -94,7 +98,8 @@ nlohmann::json run_self(const char* argv0, const std::vector<std::string>& args,
     const auto pos = out.find_last_of('{');
     const auto line_start = out.rfind('\n', pos == std::string::npos ? 0 : pos);
     try {
-        return nlohmann::json::parse(out.substr(line_start == std::string::npos ? 0 : line_start + 1));
+        return nlohmann::json::parse(
+            out.substr(line_start == std::string::npos ? 0 : line_start + 1));
     } catch (const std::exception& e) {
         *error = std::string("child printed no JSON: ") + e.what();
         return nullptr;

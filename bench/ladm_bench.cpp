@@ -38,7 +38,8 @@ double gemm_gflops() {
     for (int rep = 0; rep < 5; ++rep) {
         auto t0 = std::chrono::steady_clock::now();
         torch::mm_out(c, a, b);
-        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const double s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         best = std::max(best, 2.0 * n * n * n / s / 1e9);
     }
     return best;
@@ -120,12 +121,18 @@ int main(int argc, char** argv) {
             const bool naive = next() == "naive";
             const int th = std::stoi(next());
             return run_child(dir, L, naive, th, std::stoll(next()));
-        } else if (a == "--json") as_json = true;
-        else if (a == "--no-naive") with_naive = false;
-        else if (a == "--contexts") contexts = bench::parse_int_list(next());
-        else if (a == "--models") models = bench::split(next(), ',');
-        else if (a == "--threads") threads = std::stoi(next());
-        else if (a == "--budget-mb") budget_mb = std::stoll(next());
+        } else if (a == "--json")
+            as_json = true;
+        else if (a == "--no-naive")
+            with_naive = false;
+        else if (a == "--contexts")
+            contexts = bench::parse_int_list(next());
+        else if (a == "--models")
+            models = bench::split(next(), ',');
+        else if (a == "--threads")
+            threads = std::stoi(next());
+        else if (a == "--budget-mb")
+            budget_mb = std::stoll(next());
         else if (a == "--help" || a == "-h") {
             std::cout << "usage: ladm-bench [--json] [--contexts 2048,4096] "
                          "[--models tinyllama-shape,default] [--threads N] [--no-naive]\n"
@@ -137,14 +144,16 @@ int main(int argc, char** argv) {
         }
     }
     if (threads > 0) torch::set_num_threads(threads);
-    for (const auto& w : blas_warnings()) std::cerr << "warning: " << w << "\n";
+    for (const auto& w : blas_warnings())
+        std::cerr << "warning: " << w << "\n";
 
     json report;
     report["gemm_gflops"] = gemm_gflops();
     report["threads"] = torch::get_num_threads();
     report["runs"] = json::array();
     if (!as_json)
-        std::printf("fp32 GEMM (2048^3): %.1f GFLOP/s, %d threads\n\n%-16s %6s %10s %8s %7s %9s %10s %8s %7s\n",
+        std::printf("fp32 GEMM (2048^3): %.1f GFLOP/s, %d threads\n\n%-16s %6s %10s %8s %7s %9s "
+                    "%10s %8s %7s\n",
                     report["gemm_gflops"].get<double>(), torch::get_num_threads(), "model", "L",
                     "tok/s", "GFLOP/s", "%GEMM", "peak MB", "naive tok/s", "ratio", "seconds");
 
@@ -159,8 +168,10 @@ int main(int argc, char** argv) {
         bool naive_fits = with_naive;
         for (int64_t L : contexts) {
             json run = {{"model", model}, {"L", L}};
-            json child = bench::run_self(argv[0], {"--child", dir, std::to_string(L), "engine",
-                                                   std::to_string(threads), std::to_string(budget_mb)}, &err);
+            json child = bench::run_self(argv[0],
+                                         {"--child", dir, std::to_string(L), "engine",
+                                          std::to_string(threads), std::to_string(budget_mb)},
+                                         &err);
             if (child.is_null()) {
                 std::cerr << model << " L=" << L << ": " << err << "\n";
                 continue;
@@ -176,8 +187,10 @@ int main(int argc, char** argv) {
             run["naive_tokens_per_s"] = nullptr;
             naive_fits = naive_fits && bench::naive_fits(dir, L);
             if (naive_fits) {
-                json nchild = bench::run_self(argv[0], {"--child", dir, std::to_string(L), "naive",
-                                                        std::to_string(threads), std::to_string(budget_mb)}, &err);
+                json nchild = bench::run_self(argv[0],
+                                              {"--child", dir, std::to_string(L), "naive",
+                                               std::to_string(threads), std::to_string(budget_mb)},
+                                              &err);
                 if (!nchild.is_null()) {
                     run["naive_tokens_per_s"] = double(L) / nchild["seconds"].get<double>();
                     run["naive_peak_rss_mb"] = nchild["peak_rss_mb"];
@@ -190,15 +203,20 @@ int main(int argc, char** argv) {
             if (!as_json) {
                 const double gf = run["gflops"].get<double>();
                 const bool has_naive = !run["naive_tokens_per_s"].is_null();
-                std::printf("%-16s %6lld %10.0f %8.1f %6.0f%% %9.0f %10s %8s %7.1f\n", model.c_str(),
-                            (long long)L, run["tokens_per_s"].get<double>(), gf,
-                            100 * gf / report["gemm_gflops"].get<double>(),
-                            run["peak_rss_mb"].get<double>(),
-                            has_naive ? std::to_string(int(run["naive_tokens_per_s"].get<double>())).c_str() : "-",
-                            has_naive ? (std::to_string(run["tokens_per_s"].get<double>() /
-                                                        run["naive_tokens_per_s"].get<double>()).substr(0, 5) + "x").c_str()
-                                      : "-",
-                            s);
+                std::printf(
+                    "%-16s %6lld %10.0f %8.1f %6.0f%% %9.0f %10s %8s %7.1f\n", model.c_str(),
+                    (long long)L, run["tokens_per_s"].get<double>(), gf,
+                    100 * gf / report["gemm_gflops"].get<double>(),
+                    run["peak_rss_mb"].get<double>(),
+                    has_naive ? std::to_string(int(run["naive_tokens_per_s"].get<double>())).c_str()
+                              : "-",
+                    has_naive ? (std::to_string(run["tokens_per_s"].get<double>() /
+                                                run["naive_tokens_per_s"].get<double>())
+                                     .substr(0, 5) +
+                                 "x")
+                                    .c_str()
+                              : "-",
+                    s);
                 std::fflush(stdout);
             }
             report["runs"].push_back(run);

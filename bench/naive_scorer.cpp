@@ -29,22 +29,27 @@ bool naive_score(const std::string& dir, const std::vector<int32_t>& ids, const 
     const ModelConfig& c = ck->config();
     const int64_t L = int64_t(ids.size()), H = c.num_heads, KV = c.num_kv_heads, d = c.head_dim;
     const int64_t Hd = H * d, KVd = KV * d, F = c.intermediate_size;
-    auto idt = torch::from_blob(const_cast<int32_t*>(ids.data()), {L}, torch::kInt32).to(torch::kInt64);
+    auto idt =
+        torch::from_blob(const_cast<int32_t*>(ids.data()), {L}, torch::kInt32).to(torch::kInt64);
     auto x = w.embed.index_select(0, idt);
     auto rope = rope_tables(c, L, torch::kCPU);
     std::vector<torch::Tensor> qs, ks; // per layer: [H, L, d]
 
     for (const auto& lw : w.layers) {
         auto h = rms_norm(x, lw.ln_in, c.rms_norm_eps);
-        auto qkv = lw.b_qkv.defined() ? torch::addmm(lw.b_qkv, h, lw.w_qkv.t()) : torch::mm(h, lw.w_qkv.t());
-        auto q = apply_rope(qkv.narrow(1, 0, Hd).view({L, H, d}), rope, 0).permute({1, 0, 2}).contiguous();
+        auto qkv = lw.b_qkv.defined() ? torch::addmm(lw.b_qkv, h, lw.w_qkv.t())
+                                      : torch::mm(h, lw.w_qkv.t());
+        auto q = apply_rope(qkv.narrow(1, 0, Hd).view({L, H, d}), rope, 0)
+                     .permute({1, 0, 2})
+                     .contiguous();
         auto k = apply_rope(qkv.narrow(1, Hd, KVd).view({L, KV, d}), rope, 0).permute({1, 0, 2});
         auto v = qkv.narrow(1, Hd + KVd, KVd).view({L, KV, d}).permute({1, 0, 2});
         k = k.repeat_interleave(H / KV, 0).contiguous(); // [H, L, d]
         v = v.repeat_interleave(H / KV, 0).contiguous();
         // Eager attention: the whole [H, L, L] score matrix, softmax in place.
         auto scores = torch::bmm(q, k.transpose(1, 2)).mul_(1.0 / std::sqrt(double(d)));
-        scores.masked_fill_(torch::ones({L, L}, torch::kBool).triu(1), -std::numeric_limits<float>::infinity());
+        scores.masked_fill_(torch::ones({L, L}, torch::kBool).triu(1),
+                            -std::numeric_limits<float>::infinity());
         scores.sub_(scores.amax(-1, true)).exp_();
         scores.div_(scores.sum(-1, true));
         auto o = torch::bmm(scores, v).permute({1, 0, 2}).reshape({L, Hd});
@@ -68,12 +73,14 @@ bool naive_score(const std::string& dir, const std::vector<int32_t>& ids, const 
     for (size_t l = 0; l < qs.size(); ++l) {
         double layer = 0;
         for (int64_t t : starts) {
-            auto logits = torch::bmm(qs[l].narrow(1, t, p.span), ks[l].narrow(1, 0, t).transpose(1, 2)) /
-                          std::sqrt(double(d));
+            auto logits =
+                torch::bmm(qs[l].narrow(1, t, p.span), ks[l].narrow(1, 0, t).transpose(1, 2)) /
+                std::sqrt(double(d));
             auto a = torch::softmax(logits, -1).sum(1).mean(0).to(torch::kFloat64); // [t]
             std::vector<double> mass(size_t(grid.count()), 0.0);
             for (int64_t wi = 0; wi < grid.index_of(t); ++wi)
-                mass[size_t(wi)] = a.narrow(0, grid.begin(wi), grid.end(wi) - grid.begin(wi)).sum().item<double>();
+                mass[size_t(wi)] =
+                    a.narrow(0, grid.begin(wi), grid.end(wi) - grid.begin(wi)).sum().item<double>();
             layer += aggregated_focus(t, L, pairwise_focus(t, mass, grid, p), p);
         }
         total += layer / double(starts.size());

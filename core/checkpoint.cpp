@@ -81,8 +81,8 @@ std::unique_ptr<Checkpoint> Checkpoint::open(const std::string& dir, std::string
             std::set<std::string> seen;
             for (auto it = j["weight_map"].begin(); it != j["weight_map"].end(); ++it) {
                 if (!it.value().is_string()) {
-                    *error = index_path.string() + ": weight_map['" + it.key() +
-                             "'] is not a file name";
+                    *error =
+                        index_path.string() + ": weight_map['" + it.key() + "'] is not a file name";
                     return nullptr;
                 }
                 const std::string f = it.value().get<std::string>();
@@ -150,7 +150,8 @@ std::string Checkpoint::file_of(const std::string& name) const {
 size_t Checkpoint::weight_bytes() const {
     size_t n = 0;
     for (const auto& f : m_files)
-        for (const auto& [_, v] : f->tensors()) n += v.nbytes;
+        for (const auto& [_, v] : f->tensors())
+            n += v.nbytes;
     return n;
 }
 

@@ -14,7 +14,7 @@
 namespace ladm {
 
 class Checkpoint {
-public:
+  public:
     // Reads config.json and maps every safetensors file. nullptr + *error on failure.
     static std::unique_ptr<Checkpoint> open(const std::string& dir, std::string* error);
 
@@ -28,7 +28,7 @@ public:
     const std::string& fingerprint() const { return m_fingerprint; }
     size_t weight_bytes() const;
 
-private:
+  private:
     std::string m_dir;
     ModelConfig m_config;
     std::vector<std::unique_ptr<SafetensorsFile>> m_files;

@@ -6,18 +6,23 @@
 #include "core/model_weights.h"
 
 #include <chrono>
-#include <malloc.h>
 #include <cmath>
+#include <malloc.h>
 
 namespace ladm {
 
-EngineOptions default_engine_options() { return EngineOptions{}; }
+EngineOptions default_engine_options() {
+    return EngineOptions{};
+}
 
 const char* status_name(ScoreStatus s) {
     switch (s) {
-    case ScoreStatus::Ok: return "ok";
-    case ScoreStatus::TooShort: return "too_short";
-    default: return "error";
+    case ScoreStatus::Ok:
+        return "ok";
+    case ScoreStatus::TooShort:
+        return "too_short";
+    default:
+        return "error";
     }
 }
 
@@ -29,10 +34,13 @@ struct Engine::Impl {
     torch::Device device{torch::kCPU};
 };
 
-Engine::Engine() : d(std::make_unique<Impl>()) {}
+Engine::Engine()
+    : d(std::make_unique<Impl>()) {}
 Engine::~Engine() = default;
 
-const ModelInfo& Engine::info() const { return d->info; }
+const ModelInfo& Engine::info() const {
+    return d->info;
+}
 
 namespace {
 std::string torch_message(const std::exception& e) {
@@ -61,7 +69,8 @@ bool pick_device(const std::string& want, torch::Device* out, std::string* error
         }
         torch::Device dev(want);
         if (dev.is_cuda() && !torch::cuda::is_available()) {
-            *error = "device '" + want + "' requested but this libtorch build has no CUDA or "
+            *error = "device '" + want +
+                     "' requested but this libtorch build has no CUDA or "
                      "no GPU is visible";
             return false;
         }
@@ -102,8 +111,7 @@ std::unique_ptr<Engine> Engine::open(const std::string& dir, const EngineOptions
         if (e->d->device.is_cpu()) info.warnings = blas_warnings();
         if (info.config.sliding_window > 0)
             info.warnings.push_back(
-                "config.json sets sliding_window = " +
-                std::to_string(info.config.sliding_window) +
+                "config.json sets sliding_window = " + std::to_string(info.config.sliding_window) +
                 "; LADM Studio attends over the full context (as the LADM reference's "
                 "span attention does), so hidden states of longer inputs differ from a "
                 "sliding-window forward");
@@ -118,9 +126,9 @@ namespace {
 bool check_ids(const std::vector<int32_t>& ids, int64_t vocab, std::string* error) {
     for (size_t i = 0; i < ids.size(); ++i) {
         if (ids[i] < 0 || ids[i] >= vocab) {
-            *error = "token id " + std::to_string(ids[i]) + " at position " +
-                     std::to_string(i) + " is outside the model's vocabulary (vocab_size " +
-                     std::to_string(vocab) + ")";
+            *error = "token id " + std::to_string(ids[i]) + " at position " + std::to_string(i) +
+                     " is outside the model's vocabulary (vocab_size " + std::to_string(vocab) +
+                     ")";
             return false;
         }
     }
@@ -134,8 +142,7 @@ ScoreResult Engine::score(const std::vector<int32_t>& ids_in, const LadmParams& 
     ScoreResult r;
     r.original_tokens = int64_t(ids_in.size());
     auto finish = [&](ScoreResult& res) -> ScoreResult {
-        res.seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         return std::move(res);
     };
     if (std::string err = validate(params); !err.empty()) {
@@ -194,6 +201,8 @@ bool Engine::hidden_states(const std::vector<int32_t>& ids, std::vector<float>* 
     }
 }
 
-double Engine::forward_flops(int64_t L) const { return scoring_flops(d->info.config, L); }
+double Engine::forward_flops(int64_t L) const {
+    return scoring_flops(d->info.config, L);
+}
 
 } // namespace ladm

@@ -3,10 +3,10 @@
 // attention that never materialises an L x L matrix.
 //
 //   std::string err;
-//   auto engine = ladm::Engine::open("/models/tinyllama-32k", ladm::default_engine_options(), &err);
-//   if (!engine) { std::cerr << err; return 1; }
-//   ladm::ScoreResult r = engine->score(token_ids, ladm::LadmParams{});
-//   if (r.status == ladm::ScoreStatus::Ok) std::cout << r.cds;
+//   auto engine = ladm::Engine::open("/models/tinyllama-32k", ladm::default_engine_options(),
+//   &err); if (!engine) { std::cerr << err; return 1; } ladm::ScoreResult r =
+//   engine->score(token_ids, ladm::LadmParams{}); if (r.status == ladm::ScoreStatus::Ok) std::cout
+//   << r.cds;
 //
 // Plain types only: libtorch stays inside core/*.cpp. No exception leaves this API.
 // An Engine is used by one thread at a time (the worker that owns it).
@@ -37,10 +37,10 @@ struct ModelInfo {
     ModelConfig config;
     std::string dir;
     std::string fingerprint;
-    std::string device;  // "cpu" or "cuda:N"
+    std::string device; // "cpu" or "cuda:N"
     int threads = 0;
-    size_t weight_bytes = 0;       // as stored on disk
-    size_t parameter_count = 0;    // decoder parameters actually loaded
+    size_t weight_bytes = 0;           // as stored on disk
+    size_t parameter_count = 0;        // decoder parameters actually loaded
     std::vector<std::string> warnings; // e.g. reference BLAS, sliding window ignored
 };
 
@@ -49,8 +49,8 @@ const char* status_name(ScoreStatus s);
 
 struct ScoreResult {
     ScoreStatus status = ScoreStatus::Error;
-    std::string error;            // set when status == Error
-    double cds = 0;               // mean over layers of CDS_l (= mean of `afs`)
+    std::string error; // set when status == Error
+    double cds = 0;    // mean over layers of CDS_l (= mean of `afs`)
     std::vector<double> cds_per_layer;
     std::vector<int64_t> span_starts; // query-span starts t, descending (as in the spec)
     std::vector<double> afs;          // layer-mean AFS per query span, same order
@@ -60,8 +60,8 @@ struct ScoreResult {
     int64_t windows = 0;
     std::vector<float> span_mass;
     std::vector<std::vector<float>> layer_span_mass; // per layer, when asked for
-    int64_t tokens = 0;          // scored (after truncation to max_len)
-    int64_t original_tokens = 0; // before truncation
+    int64_t tokens = 0;                              // scored (after truncation to max_len)
+    int64_t original_tokens = 0;                     // before truncation
     double seconds = 0;
 };
 
@@ -72,7 +72,7 @@ struct ScoreOptions {
 };
 
 class Engine {
-public:
+  public:
     static std::unique_ptr<Engine> open(const std::string& dir, const EngineOptions& opts,
                                         std::string* error);
     ~Engine();
@@ -91,7 +91,7 @@ public:
     // Analytic FLOPs of one scoring forward of L tokens (linear layers + causal attention).
     double forward_flops(int64_t L) const;
 
-private:
+  private:
     Engine();
     struct Impl;
     std::unique_ptr<Impl> d;

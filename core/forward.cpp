@@ -31,7 +31,8 @@ struct ForwardRunner::Layout {
     std::vector<std::pair<int64_t, int64_t>> chunks; // [c0, c1), ascending
     std::vector<std::pair<int64_t, int64_t>> blocks_of(int64_t c0, int64_t c1) const {
         std::vector<std::pair<int64_t, int64_t>> out;
-        for (int64_t e = c1; e > c0; e -= B) out.emplace_back(std::max(c0, e - B), e);
+        for (int64_t e = c1; e > c0; e -= B)
+            out.emplace_back(std::max(c0, e - B), e);
         std::reverse(out.begin(), out.end());
         return out;
     }
@@ -41,8 +42,8 @@ struct ForwardRunner::Layout {
 // on each key position before the span (fp32 [t]).
 struct ForwardRunner::SpanCapture {
     const LadmParams* p = nullptr;
-    std::vector<int64_t> starts;        // descending, as in the spec
-    std::vector<torch::Tensor> acc;     // per span: [t], sum over heads and span rows
+    std::vector<int64_t> starts;    // descending, as in the spec
+    std::vector<torch::Tensor> acc; // per span: [t], sum over heads and span rows
     int64_t span_index(int64_t t) const {
         for (size_t i = 0; i < starts.size(); ++i)
             if (starts[i] == t) return int64_t(i);
@@ -50,9 +51,12 @@ struct ForwardRunner::SpanCapture {
     }
 };
 
-ForwardRunner::ForwardRunner(const ModelConfig& c, const ModelWeights& w,
-                             const torch::Device& dev, const EngineOptions& opts)
-    : m_cfg(c), m_w(w), m_dev(dev), m_opts(opts) {}
+ForwardRunner::ForwardRunner(const ModelConfig& c, const ModelWeights& w, const torch::Device& dev,
+                             const EngineOptions& opts)
+    : m_cfg(c)
+    , m_w(w)
+    , m_dev(dev)
+    , m_opts(opts) {}
 
 void ForwardRunner::direct_span_mass(const torch::Tensor& Q, const torch::Tensor& K, int64_t kv,
                                      int64_t t, int64_t C, torch::Tensor& acc, int64_t g0,
@@ -70,8 +74,8 @@ void ForwardRunner::direct_span_mass(const torch::Tensor& Q, const torch::Tensor
 
 void ForwardRunner::attention_block(const Layout& lay, int64_t s0, int64_t s1,
                                     const torch::Tensor& Q, const torch::Tensor& K,
-                                    const torch::Tensor& V, torch::Tensor* attn,
-                                    int64_t attn_row0, SpanCapture* cap, bool need_output) {
+                                    const torch::Tensor& V, torch::Tensor* attn, int64_t attn_row0,
+                                    SpanCapture* cap, bool need_output) {
     const int64_t n = s1 - s0, G = lay.G, d = lay.d;
     const int64_t C = cap && cap->p ? cap->p->span : 0;
     std::vector<int64_t> spans; // span starts inside this block
@@ -83,7 +87,8 @@ void ForwardRunner::attention_block(const Layout& lay, int64_t s0, int64_t s1,
         if (!need_output) {
             // Only the LADM spans matter (last layer when scoring): logits of the span rows
             // over the keys before the span, nothing else.
-            for (int64_t t : spans) direct_span_mass(Q, K, kv, t, C, cap->acc[cap->span_index(t)]);
+            for (int64_t t : spans)
+                direct_span_mass(Q, K, kv, t, C, cap->acc[cap->span_index(t)]);
             continue;
         }
         // hs query heads of this KV group at a time: [hs*n, d] x [d, s1] -> logits over every
@@ -110,7 +115,7 @@ void ForwardRunner::attention_block(const Layout& lay, int64_t s0, int64_t s1,
             for (int64_t t : spans) {
                 torch::Tensor& acc = cap->acc[cap->span_index(t)];
                 auto e = lv.narrow(1, t - s0, C).narrow(2, 0, t); // [hs, C, t], strided
-                auto row_sum = e.sum(2);                           // [hs, C]
+                auto row_sum = e.sum(2);                          // [hs, C]
                 if (row_sum.min().item<float>() < kMinReusedRowSum) {
                     direct_span_mass(Q, K, kv, t, C, acc, g0, hs);
                     continue;
@@ -144,9 +149,11 @@ bool ForwardRunner::run(const std::vector<int32_t>& ids, const ForwardRequest& r
     lay.B = B;
     lay.hs = G; // the largest divisor of G whose logits fit the budget
     while (lay.hs > 1 && lay.hs * B * L * 4 > m_opts.attention_budget_bytes)
-        for (--lay.hs; G % lay.hs; --lay.hs) {}
+        for (--lay.hs; G % lay.hs; --lay.hs) {
+        }
     lay.R = std::max<int64_t>(B, (m_opts.row_chunk + B - 1) / B * B);
-    for (int64_t e = L; e > 0; e -= lay.R) lay.chunks.emplace_back(std::max<int64_t>(0, e - lay.R), e);
+    for (int64_t e = L; e > 0; e -= lay.R)
+        lay.chunks.emplace_back(std::max<int64_t>(0, e - lay.R), e);
     std::reverse(lay.chunks.begin(), lay.chunks.end());
 
     const auto fopt = torch::TensorOptions().dtype(torch::kFloat32).device(m_dev);
@@ -197,7 +204,8 @@ bool ForwardRunner::run(const std::vector<int32_t>& ids, const ForwardRequest& r
 
         if (req.params) {
             cap.acc.clear();
-            for (int64_t t : cap.starts) cap.acc.push_back(torch::zeros({t}, fopt));
+            for (int64_t t : cap.starts)
+                cap.acc.push_back(torch::zeros({t}, fopt));
         }
 
         // Pass 2: attention block by block, then o_proj and the MLP on each chunk. The
@@ -232,7 +240,8 @@ bool ForwardRunner::run(const std::vector<int32_t>& ids, const ForwardRequest& r
                 std::vector<double> mass(size_t(grid.count()), 0.0);
                 for (int64_t w = 0; w < n_before; ++w) {
                     double s = 0;
-                    for (int64_t j = grid.begin(w); j < grid.end(w); ++j) s += ap[j];
+                    for (int64_t j = grid.begin(w); j < grid.end(w); ++j)
+                        s += ap[j];
                     mass[size_t(w)] = s;
                 }
                 afs_l.push_back(aggregated_focus(t, L, pairwise_focus(t, mass, grid, *req.params),

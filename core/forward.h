@@ -23,7 +23,7 @@ struct ForwardRequest {
 };
 
 class ForwardRunner {
-public:
+  public:
     ForwardRunner(const ModelConfig& c, const ModelWeights& w, const torch::Device& dev,
                   const EngineOptions& opts);
     // Fills the LADM part of *result (when req.params) and *hidden (when req.want_hidden).
@@ -31,15 +31,14 @@ public:
     bool run(const std::vector<int32_t>& ids, const ForwardRequest& req, ScoreResult* result,
              torch::Tensor* hidden = nullptr);
 
-private:
+  private:
     struct Layout;
     struct SpanCapture;
     void attention_block(const Layout& lay, int64_t s0, int64_t s1, const torch::Tensor& Q,
                          const torch::Tensor& K, const torch::Tensor& V, torch::Tensor* attn,
                          int64_t attn_row0, SpanCapture* cap, bool need_output);
-    void direct_span_mass(const torch::Tensor& Q, const torch::Tensor& K, int64_t kv,
-                          int64_t t, int64_t C, torch::Tensor& acc, int64_t g0 = 0,
-                          int64_t hs = 0) const;
+    void direct_span_mass(const torch::Tensor& Q, const torch::Tensor& K, int64_t kv, int64_t t,
+                          int64_t C, torch::Tensor& acc, int64_t g0 = 0, int64_t hs = 0) const;
 
     const ModelConfig& m_cfg;
     const ModelWeights& m_w;

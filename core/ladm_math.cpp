@@ -21,9 +21,12 @@ std::optional<Ablation> parse_ablation(const std::string& s) {
 
 const char* ablation_name(Ablation a) {
     switch (a) {
-    case Ablation::NoStd: return "no_std";
-    case Ablation::NoLenWeight: return "no_len_weight";
-    default: return "none";
+    case Ablation::NoStd:
+        return "no_std";
+    case Ablation::NoLenWeight:
+        return "no_len_weight";
+    default:
+        return "none";
     }
 }
 
@@ -36,7 +39,10 @@ std::vector<int64_t> query_span_starts(int64_t L, const LadmParams& p) {
 }
 
 WindowGrid::WindowGrid(int64_t L, int span)
-    : m_length(L), m_span(span), m_head(L % span), m_count(L / span + (L % span ? 1 : 0)) {}
+    : m_length(L)
+    , m_span(span)
+    , m_head(L % span)
+    , m_count(L / span + (L % span ? 1 : 0)) {}
 
 int64_t WindowGrid::begin(int64_t w) const {
     if (m_head == 0) return w * m_span;
@@ -67,15 +73,16 @@ double sample_std(const std::vector<double>& v) {
     const size_t n = v.size();
     if (n < 2) return 0.0;
     double mean = 0;
-    for (double x : v) mean += x;
+    for (double x : v)
+        mean += x;
     mean /= double(n);
     double ss = 0;
-    for (double x : v) ss += (x - mean) * (x - mean);
+    for (double x : v)
+        ss += (x - mean) * (x - mean);
     return std::sqrt(ss / double(n - 1));
 }
 
-double aggregated_focus(int64_t t, int64_t L, const std::vector<double>& pfs,
-                        const LadmParams& p) {
+double aggregated_focus(int64_t t, int64_t L, const std::vector<double>& pfs, const LadmParams& p) {
     const bool len_weight = p.ablation != Ablation::NoLenWeight;
     double weighted = 0;
     for (size_t i = 0; i < pfs.size(); ++i) {

@@ -18,10 +18,10 @@ namespace ladm {
 enum class Ablation { None, NoStd, NoLenWeight };
 
 struct LadmParams {
-    int span = 128;        // C
-    int d_afs = 4;         // interval I = C * d_afs
-    int d_cds = 4;         // stride   S = C * d_cds
-    int max_len = 32768;   // samples are truncated to their first max_len tokens
+    int span = 128;      // C
+    int d_afs = 4;       // interval I = C * d_afs
+    int d_cds = 4;       // stride   S = C * d_cds
+    int max_len = 32768; // samples are truncated to their first max_len tokens
     Ablation ablation = Ablation::None;
 
     int64_t interval() const { return int64_t(span) * d_afs; }
@@ -51,7 +51,7 @@ struct WindowGrid {
     int64_t length() const { return m_length; }
     int span() const { return m_span; }
 
-private:
+  private:
     int64_t m_length;
     int m_span;
     int64_t m_head; // size of the partial first window (0 when L % C == 0)
@@ -65,8 +65,7 @@ std::vector<double> pairwise_focus(int64_t t, const std::vector<double>& mass,
                                    const WindowGrid& grid, const LadmParams& p);
 
 // AFS(t) = sigma(PFS) * (t/L) * sum_k PFS_k * (k*I / L), with the ablations applied.
-double aggregated_focus(int64_t t, int64_t L, const std::vector<double>& pfs,
-                        const LadmParams& p);
+double aggregated_focus(int64_t t, int64_t L, const std::vector<double>& pfs, const LadmParams& p);
 
 // Sample standard deviation with Bessel's correction (n-1); 0 for n < 2.
 double sample_std(const std::vector<double>& v);

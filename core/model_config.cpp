@@ -8,10 +8,14 @@ namespace ladm {
 
 const char* rope_scaling_name(RopeScaling s) {
     switch (s) {
-    case RopeScaling::Linear: return "linear";
-    case RopeScaling::Dynamic: return "dynamic";
-    case RopeScaling::Llama3: return "llama3";
-    default: return "none";
+    case RopeScaling::Linear:
+        return "linear";
+    case RopeScaling::Dynamic:
+        return "dynamic";
+    case RopeScaling::Llama3:
+        return "llama3";
+    default:
+        return "none";
     }
 }
 
@@ -63,9 +67,8 @@ struct Reader {
 };
 } // namespace
 
-std::optional<ModelConfig> ModelConfig::from_json_text(const std::string& text,
-                                                       const std::string& file,
-                                                       std::string* error) {
+std::optional<ModelConfig>
+ModelConfig::from_json_text(const std::string& text, const std::string& file, std::string* error) {
     json j;
     try {
         j = json::parse(text);
@@ -137,8 +140,8 @@ std::optional<ModelConfig> ModelConfig::from_json_text(const std::string& text,
     }
     if (!r.ok) return std::nullopt;
     if (c.head_dim <= 0 || c.head_dim % 2 != 0) {
-        *error = file + ": head_dim must be a positive even number, got " +
-                 std::to_string(c.head_dim);
+        *error =
+            file + ": head_dim must be a positive even number, got " + std::to_string(c.head_dim);
         return std::nullopt;
     }
 
@@ -174,8 +177,8 @@ std::optional<ModelConfig> ModelConfig::from_json_text(const std::string& text,
             if (c.rope_scaling == RopeScaling::Llama3) {
                 r.number("low_freq_factor", c.rope_low_freq_factor, &rs);
                 r.number("high_freq_factor", c.rope_high_freq_factor, &rs);
-                r.integer("original_max_position_embeddings", c.rope_original_max_position,
-                          false, &rs);
+                r.integer("original_max_position_embeddings", c.rope_original_max_position, false,
+                          &rs);
             }
         } else {
             *error = file + ": unsupported rope_scaling type '" + type +

@@ -24,19 +24,18 @@ struct ModelConfig {
     double rope_theta = 10000.0;
     RopeScaling rope_scaling = RopeScaling::None;
     double rope_factor = 1.0;
-    double rope_low_freq_factor = 1.0;              // llama3
-    double rope_high_freq_factor = 4.0;             // llama3
-    int64_t rope_original_max_position = 8192;      // llama3
+    double rope_low_freq_factor = 1.0;         // llama3
+    double rope_high_freq_factor = 4.0;        // llama3
+    int64_t rope_original_max_position = 8192; // llama3
     bool tie_word_embeddings = false;
-    bool qkv_bias = false; // attention_bias (llama/mistral) or always (qwen2)
-    bool o_bias = false;   // attention_bias (llama) only
-    bool mlp_bias = false; // llama's mlp_bias
+    bool qkv_bias = false;      // attention_bias (llama/mistral) or always (qwen2)
+    bool o_bias = false;        // attention_bias (llama) only
+    bool mlp_bias = false;      // llama's mlp_bias
     int64_t sliding_window = 0; // 0 = full attention
 
     // Parses and validates; returns nullopt and sets *error (naming the file and the key).
-    static std::optional<ModelConfig> from_json_text(const std::string& text,
-                                                     const std::string& file_name,
-                                                     std::string* error);
+    static std::optional<ModelConfig>
+    from_json_text(const std::string& text, const std::string& file_name, std::string* error);
     static std::optional<ModelConfig> from_file(const std::string& path, std::string* error);
 };
 

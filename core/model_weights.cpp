@@ -9,7 +9,8 @@ namespace {
 std::string shape_str(const std::vector<int64_t>& s) {
     std::ostringstream o;
     o << "[";
-    for (size_t i = 0; i < s.size(); ++i) o << (i ? ", " : "") << s[i];
+    for (size_t i = 0; i < s.size(); ++i)
+        o << (i ? ", " : "") << s[i];
     o << "]";
     return o.str();
 }
@@ -28,8 +29,8 @@ struct Loader {
             return false;
         }
         if (v->shape != shape) {
-            *error = ck.file_of(name) + ": tensor '" + name + "' has shape " +
-                     shape_str(v->shape) + " but config.json implies " + shape_str(shape);
+            *error = ck.file_of(name) + ": tensor '" + name + "' has shape " + shape_str(v->shape) +
+                     " but config.json implies " + shape_str(shape);
             return false;
         }
         const auto st = v->dtype == DType::F32   ? torch::kFloat32
@@ -42,8 +43,7 @@ struct Loader {
         params += size_t(v->numel());
         return true;
     }
-    bool get_optional_bias(const std::string& name, int64_t n, bool expected,
-                           torch::Tensor* out) {
+    bool get_optional_bias(const std::string& name, int64_t n, bool expected, torch::Tensor* out) {
         if (!expected) {
             if (ck.find(name)) {
                 *error = ck.file_of(name) + ": unexpected tensor '" + name +

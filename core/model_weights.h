@@ -12,14 +12,14 @@
 namespace ladm {
 
 struct LayerWeights {
-    torch::Tensor ln_in, ln_post;            // [D]
-    torch::Tensor wq, wk, wv, wo;            // [H*d, D], [KV*d, D], [KV*d, D], [D, H*d]
-    torch::Tensor bq, bk, bv, bo;            // biases or undefined
-    torch::Tensor w_gate, w_up, w_down;      // [F, D], [F, D], [D, F]
-    torch::Tensor b_gate, b_up, b_down;      // biases or undefined
-    torch::Tensor w_qkv;                     // q, k and v stacked: one GEMM per chunk
+    torch::Tensor ln_in, ln_post;       // [D]
+    torch::Tensor wq, wk, wv, wo;       // [H*d, D], [KV*d, D], [KV*d, D], [D, H*d]
+    torch::Tensor bq, bk, bv, bo;       // biases or undefined
+    torch::Tensor w_gate, w_up, w_down; // [F, D], [F, D], [D, F]
+    torch::Tensor b_gate, b_up, b_down; // biases or undefined
+    torch::Tensor w_qkv;                // q, k and v stacked: one GEMM per chunk
     torch::Tensor b_qkv;
-    torch::Tensor w_gate_up;                 // gate and up stacked: [2F, D]
+    torch::Tensor w_gate_up; // gate and up stacked: [2F, D]
     torch::Tensor b_gate_up;
 };
 

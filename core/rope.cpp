@@ -34,10 +34,10 @@ torch::Tensor rope_inv_freq(const ModelConfig& c, int64_t seq_len) {
 }
 
 RopeTables rope_tables(const ModelConfig& c, int64_t seq_len, const torch::Device& device) {
-    auto inv_freq = rope_inv_freq(c, seq_len);                              // [d/2]
-    auto pos = torch::arange(seq_len, torch::kInt64).to(torch::kFloat32);   // [L]
-    auto freqs = torch::outer(pos, inv_freq);                               // [L, d/2]
-    auto emb = torch::cat({freqs, freqs}, -1);                              // [L, d]
+    auto inv_freq = rope_inv_freq(c, seq_len);                            // [d/2]
+    auto pos = torch::arange(seq_len, torch::kInt64).to(torch::kFloat32); // [L]
+    auto freqs = torch::outer(pos, inv_freq);                             // [L, d/2]
+    auto emb = torch::cat({freqs, freqs}, -1);                            // [L, d]
     return {emb.cos().to(device), emb.sin().to(device)};
 }
 

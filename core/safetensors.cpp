@@ -11,17 +11,23 @@ namespace ladm {
 
 const char* dtype_name(DType d) {
     switch (d) {
-    case DType::F16: return "F16";
-    case DType::BF16: return "BF16";
-    default: return "F32";
+    case DType::F16:
+        return "F16";
+    case DType::BF16:
+        return "BF16";
+    default:
+        return "F32";
     }
 }
 
-size_t dtype_size(DType d) { return d == DType::F32 ? 4 : 2; }
+size_t dtype_size(DType d) {
+    return d == DType::F32 ? 4 : 2;
+}
 
 int64_t TensorView::numel() const {
     int64_t n = 1;
-    for (int64_t s : shape) n *= s;
+    for (int64_t s : shape)
+        n *= s;
     return n;
 }
 
@@ -46,8 +52,9 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path,
     struct stat st {};
     if (::fstat(f.fd, &st) != 0) return fail(std::string("cannot stat: ") + std::strerror(errno));
     const uint64_t size = uint64_t(st.st_size);
-    if (size < 8) return fail("truncated: file is " + std::to_string(size) +
-                              " bytes, shorter than the 8-byte header length");
+    if (size < 8)
+        return fail("truncated: file is " + std::to_string(size) +
+                    " bytes, shorter than the 8-byte header length");
 
     std::unique_ptr<SafetensorsFile> file(new SafetensorsFile);
     file->m_path = path;
@@ -58,7 +65,8 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path,
     const auto* bytes = static_cast<const uint8_t*>(map);
 
     uint64_t n = 0;
-    for (int i = 7; i >= 0; --i) n = (n << 8) | bytes[i];
+    for (int i = 7; i >= 0; --i)
+        n = (n << 8) | bytes[i];
     if (n > size - 8)
         return fail("truncated: header length " + std::to_string(n) + " exceeds the " +
                     std::to_string(size - 8) + " bytes after the length field");
@@ -87,10 +95,14 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path,
         const auto& dt = e["dtype"];
         if (!dt.is_string()) return tfail("dtype is not a string");
         const std::string d = dt.get<std::string>();
-        if (d == "F32") v.dtype = DType::F32;
-        else if (d == "F16") v.dtype = DType::F16;
-        else if (d == "BF16") v.dtype = DType::BF16;
-        else return tfail("unsupported dtype " + d + " (supported: F32, F16, BF16)");
+        if (d == "F32")
+            v.dtype = DType::F32;
+        else if (d == "F16")
+            v.dtype = DType::F16;
+        else if (d == "BF16")
+            v.dtype = DType::BF16;
+        else
+            return tfail("unsupported dtype " + d + " (supported: F32, F16, BF16)");
         if (!e["shape"].is_array()) return tfail("shape is not an array");
         uint64_t numel = 1;
         for (const auto& s : e["shape"]) {

@@ -30,7 +30,7 @@ struct TensorView {
 };
 
 class SafetensorsFile {
-public:
+  public:
     // Opens and validates; on failure returns nullptr and sets *error to a message that
     // names the file (and the tensor, when one is at fault).
     static std::unique_ptr<SafetensorsFile> open(const std::string& path, std::string* error);
@@ -44,7 +44,7 @@ public:
     // The raw JSON header bytes (used for the model fingerprint).
     const std::string& header() const { return m_header; }
 
-private:
+  private:
     SafetensorsFile() = default;
     std::string m_path;
     std::string m_header;

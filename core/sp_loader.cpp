@@ -55,7 +55,8 @@ const ladm_sp_api* sentencepiece_api(std::string* error) {
             api = get();
             return;
         }
-        load_error = "SentencePiece support library libladm_sp_shim.so not found (looked at" + tried + ")";
+        load_error =
+            "SentencePiece support library libladm_sp_shim.so not found (looked at" + tried + ")";
     });
     if (!api && error) *error = load_error;
     return api;

@@ -29,15 +29,25 @@ ladm_sp* sp_load(const char* path, char* err, size_t n) {
     }
     return s;
 }
-void sp_free(ladm_sp* s) { delete s; }
-int sp_piece_size(const ladm_sp* s) { return s->sp.GetPieceSize(); }
-const char* sp_id_to_piece(const ladm_sp* s, int id) { return s->sp.IdToPiece(id).c_str(); }
+void sp_free(ladm_sp* s) {
+    delete s;
+}
+int sp_piece_size(const ladm_sp* s) {
+    return s->sp.GetPieceSize();
+}
+const char* sp_id_to_piece(const ladm_sp* s, int id) {
+    return s->sp.IdToPiece(id).c_str();
+}
 int sp_piece_type(const ladm_sp* s, int id) {
     return (s->sp.IsControl(id) ? LADM_SP_CONTROL : 0) | (s->sp.IsByte(id) ? LADM_SP_BYTE : 0) |
            (s->sp.IsUnknown(id) ? LADM_SP_UNKNOWN : 0);
 }
-int sp_bos(const ladm_sp* s) { return s->sp.bos_id(); }
-int sp_eos(const ladm_sp* s) { return s->sp.eos_id(); }
+int sp_bos(const ladm_sp* s) {
+    return s->sp.bos_id();
+}
+int sp_eos(const ladm_sp* s) {
+    return s->sp.eos_id();
+}
 int sp_encode(const ladm_sp* s, const char* text, size_t len, ladm_sp_piece_cb cb, void* user) {
     sentencepiece::ImmutableSentencePieceText spt;
     if (!s->sp.Encode(std::string_view(text, len), spt.mutable_proto()).ok()) return 1;
@@ -57,7 +67,7 @@ int sp_train(const char* args, char* err, size_t n) {
 }
 
 const ladm_sp_api kApi = {sp_load, sp_free, sp_piece_size, sp_id_to_piece, sp_piece_type,
-                          sp_bos, sp_eos, sp_encode, sp_train};
+                          sp_bos,  sp_eos,  sp_encode,     sp_train};
 
 } // namespace
 

@@ -8,7 +8,7 @@ namespace ladm {
 namespace {
 
 class SpTokenizer final : public Tokenizer {
-public:
+  public:
     ~SpTokenizer() override {
         if (m_sp) m_api->free(m_sp);
     }
@@ -57,7 +57,9 @@ public:
         std::vector<Raw> raw;
         m_api->encode(
             m_sp, e.text.data(), e.text.size(),
-            [](void* user, int id, unsigned b, unsigned en) { static_cast<std::vector<Raw>*>(user)->push_back({id, b, en}); },
+            [](void* user, int id, unsigned b, unsigned en) {
+                static_cast<std::vector<Raw>*>(user)->push_back({id, b, en});
+            },
             &raw);
         const size_t n = raw.size();
         for (size_t i = 0; i < n; ++i) {
@@ -66,15 +68,19 @@ public:
             // whole character; give each its own byte so the last one completes it.
             if (is_byte(raw[i].id) && en > b) {
                 size_t run = 1;
-                while (i + run < n && is_byte(raw[i + run].id) && raw[i + run].b == en && raw[i + run].e == en) ++run;
+                while (i + run < n && is_byte(raw[i + run].id) && raw[i + run].b == en &&
+                       raw[i + run].e == en)
+                    ++run;
                 if (run == en - b) {
-                    for (size_t k = 0; k < run; ++k) emit(raw[i + k].id, b + k, b + k + 1, false, false);
+                    for (size_t k = 0; k < run; ++k)
+                        emit(raw[i + k].id, b + k, b + k + 1, false, false);
                     i += run - 1;
                     continue;
                 }
             }
             const std::string& piece = m_pieces[size_t(raw[i].id)];
-            const bool synthetic = piece.rfind("\xE2\x96\x81", 0) == 0 && (en == b || e.text[b] != ' ');
+            const bool synthetic =
+                piece.rfind("\xE2\x96\x81", 0) == 0 && (en == b || e.text[b] != ' ');
             emit(raw[i].id, b, en, synthetic, (m_types[size_t(raw[i].id)] & LADM_SP_CONTROL) != 0);
         }
         if (add_special && m_add_eos) emit(m_eos, e.text.size(), e.text.size(), false, true);
@@ -102,7 +108,7 @@ public:
     }
     int32_t vocab_size() const override { return int32_t(m_pieces.size()); }
 
-private:
+  private:
     bool is_byte(int id) const { return id >= 0 && (m_types[size_t(id)] & LADM_SP_BYTE); }
     const ladm_sp_api* m_api = nullptr;
     ladm_sp* m_sp = nullptr;

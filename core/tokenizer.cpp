@@ -15,11 +15,13 @@ namespace fs = std::filesystem;
 namespace ladm {
 
 std::vector<std::pair<int64_t, int64_t>>
-byte_ranges_to_char_offsets(std::string_view text, const std::vector<std::pair<size_t, size_t>>& bytes) {
+byte_ranges_to_char_offsets(std::string_view text,
+                            const std::vector<std::pair<size_t, size_t>>& bytes) {
     utf8::CharIndex idx(text);
     std::vector<std::pair<int64_t, int64_t>> out;
     out.reserve(bytes.size());
-    for (auto [b, e] : bytes) out.emplace_back(idx.chars_completed_by(b), idx.chars_completed_by(e));
+    for (auto [b, e] : bytes)
+        out.emplace_back(idx.chars_completed_by(b), idx.chars_completed_by(e));
     return out;
 }
 
@@ -77,11 +79,13 @@ std::string token_field(const nlohmann::json& cfg, const char* key) {
     if (!cfg.contains(key)) return {};
     const auto& v = cfg[key];
     if (v.is_string()) return v.get<std::string>();
-    if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].get<std::string>();
+    if (v.is_object() && v.contains("content") && v["content"].is_string())
+        return v["content"].get<std::string>();
     return {};
 }
 
-int bool_field(const nlohmann::json& cfg, const char* key, const fs::path& file, std::string* error) {
+int bool_field(const nlohmann::json& cfg, const char* key, const fs::path& file,
+               std::string* error) {
     if (!cfg.contains(key) || cfg[key].is_null()) return -1;
     if (!cfg[key].is_boolean()) {
         *error = file.string() + ": " + key + ": must be true or false";
@@ -104,8 +108,8 @@ std::unique_ptr<Tokenizer> Tokenizer::from_dir(const std::string& dir, std::stri
     const std::string cls = cfg.value("tokenizer_class", std::string());
     // transformers' Llama/Gemma tokenizers build BOS/EOS from add_bos_token/add_eos_token
     // (defaults True/False); other fast tokenizers use tokenizer.json's post-processor.
-    const bool llama_like = cls.rfind("Llama", 0) == 0 || cls.rfind("CodeLlama", 0) == 0 ||
-                            cls.rfind("Gemma", 0) == 0;
+    const bool llama_like =
+        cls.rfind("Llama", 0) == 0 || cls.rfind("CodeLlama", 0) == 0 || cls.rfind("Gemma", 0) == 0;
 
     if (fs::exists(root / "tokenizer.json", ec)) {
         BpeOptions o;

@@ -25,7 +25,7 @@ namespace ladm {
 struct Encoding {
     std::vector<int32_t> ids;
     std::vector<std::pair<int64_t, int64_t>> offsets; // characters [begin, end) per token
-    std::string text;                                  // the (repaired) text the offsets index
+    std::string text;                                 // the (repaired) text the offsets index
     // Per token: whether its leading "▁"/space was added by the tokenizer rather than taken
     // from the text (dummy prefix / Prepend normalizer / add_prefix_space).
     std::vector<uint8_t> synthetic_prefix;
@@ -33,7 +33,7 @@ struct Encoding {
 };
 
 class Tokenizer {
-public:
+  public:
     virtual ~Tokenizer() = default;
 
     // Picks tokenizer.json (preferred, as transformers' fast tokenizers do) or
@@ -63,7 +63,7 @@ public:
     bool adds_bos() const { return m_add_bos; }
     bool adds_eos() const { return m_add_eos; }
 
-protected:
+  protected:
     bool is_special(int32_t id) const;
     std::string m_kind;
     int32_t m_bos = -1, m_eos = -1;

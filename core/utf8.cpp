@@ -13,15 +13,20 @@ size_t valid_sequence_length(std::string_view s, size_t i) {
     if (c < 0x80) return 1;
     size_t len;
     unsigned lo = 0x80, hi = 0xBF; // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2;
     else if (c >= 0xE0 && c <= 0xEF) {
         len = 3;
-        if (c == 0xE0) lo = 0xA0;      // no overlongs
-        else if (c == 0xED) hi = 0x9F; // no surrogates
+        if (c == 0xE0)
+            lo = 0xA0; // no overlongs
+        else if (c == 0xED)
+            hi = 0x9F; // no surrogates
     } else if (c >= 0xF0 && c <= 0xF4) {
         len = 4;
-        if (c == 0xF0) lo = 0x90;
-        else if (c == 0xF4) hi = 0x8F; // <= U+10FFFF
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F; // <= U+10FFFF
     } else
         return 0;
     if (i + 1 >= n || b(i + 1) < lo || b(i + 1) > hi) return 0;
@@ -54,7 +59,10 @@ size_t repair(std::string_view in, std::string* out) {
         // valid for it counts as one replacement; a lone bad byte counts as one.
         size_t k = 1;
         const unsigned c = static_cast<unsigned char>(in[i]);
-        size_t want = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 1;
+        size_t want = c >= 0xF0 && c <= 0xF4   ? 4
+                      : c >= 0xE0 && c <= 0xEF ? 3
+                      : c >= 0xC2 && c <= 0xDF ? 2
+                                               : 1;
         while (k < want && i + k < in.size()) {
             // check that in[i..i+k] is still a valid prefix
             std::string probe(in.substr(i, k + 1));
@@ -71,8 +79,10 @@ size_t repair(std::string_view in, std::string* out) {
 
 std::string nfc(std::string_view s) {
     utf8proc_uint8_t* res = nullptr;
-    if (utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.data()), utf8proc_ssize_t(s.size()), &res,
-                     utf8proc_option_t(UTF8PROC_STABLE | UTF8PROC_COMPOSE)) < 0 || !res)
+    if (utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.data()),
+                     utf8proc_ssize_t(s.size()), &res,
+                     utf8proc_option_t(UTF8PROC_STABLE | UTF8PROC_COMPOSE)) < 0 ||
+        !res)
         return std::string(s);
     std::string out(reinterpret_cast<char*>(res));
     std::free(res);
@@ -80,7 +90,8 @@ std::string nfc(std::string_view s) {
 }
 
 void append(std::string* out, char32_t cp) {
-    if (cp < 0x80) out->push_back(char(cp));
+    if (cp < 0x80)
+        out->push_back(char(cp));
     else if (cp < 0x800) {
         out->push_back(char(0xC0 | (cp >> 6)));
         out->push_back(char(0x80 | (cp & 0x3F)));
@@ -110,7 +121,8 @@ char32_t next(std::string_view s, size_t& i) {
     return cp;
 }
 
-CharIndex::CharIndex(std::string_view s) : m_length(s.size()) {
+CharIndex::CharIndex(std::string_view s)
+    : m_length(s.size()) {
     for (size_t i = 0; i < s.size();) {
         m_starts.push_back(i);
         const size_t l = valid_sequence_length(s, i);

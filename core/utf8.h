@@ -30,14 +30,14 @@ char32_t next(std::string_view s, size_t& i);
 // a token's byte range [b, e): its characters are those whose *last* byte lies in it, so a
 // character split across tokens belongs to the token that completes it.
 class CharIndex {
-public:
+  public:
     explicit CharIndex(std::string_view s);
     // Number of characters that end at or before byte offset `byte`.
     int64_t chars_completed_by(size_t byte) const;
     int64_t size() const { return int64_t(m_starts.size()); }
     size_t byte_of_char(int64_t c) const; // start byte of character c (or end of text)
 
-private:
+  private:
     std::vector<size_t> m_starts; // start byte of every character
     size_t m_length;
 };

@@ -20,11 +20,16 @@ inline QString check_offsets(const Tokenizer& tok, const Encoding& e, bool norma
     int64_t pos = 0;
     for (size_t i = 0; i < e.offsets.size(); ++i) {
         if (e.offsets[i].first != pos)
-            return QString("token %1 starts at %2, expected %3").arg(i).arg(e.offsets[i].first).arg(pos);
-        if (e.offsets[i].second < e.offsets[i].first) return QString("token %1 has a negative range").arg(i);
+            return QString("token %1 starts at %2, expected %3")
+                .arg(i)
+                .arg(e.offsets[i].first)
+                .arg(pos);
+        if (e.offsets[i].second < e.offsets[i].first)
+            return QString("token %1 has a negative range").arg(i);
         pos = e.offsets[i].second;
     }
-    if (pos != idx.size()) return QString("tokens cover %1 of %2 characters").arg(pos).arg(idx.size());
+    if (pos != idx.size())
+        return QString("tokens cover %1 of %2 characters").arg(pos).arg(idx.size());
     // Runs: grow from s until the decoded bytes are whole characters, then compare.
     size_t s = 0;
     for (size_t k = 0; k < e.ids.size(); ++k) {
@@ -41,7 +46,8 @@ inline QString check_offsets(const Tokenizer& tok, const Encoding& e, bool norma
         s = k + 1;
     }
     for (size_t k = s; k < e.ids.size(); ++k)
-        if (!(e.special[k] && e.offsets[k].first == e.offsets[k].second) && !tok.decode_run(e, k, k + 1).empty())
+        if (!(e.special[k] && e.offsets[k].first == e.offsets[k].second) &&
+            !tok.decode_run(e, k, k + 1).empty())
             return QString("trailing tokens from %1 never complete a character").arg(s);
     if (tok.decode_run(e, 0, e.ids.size()) != (normalized ? utf8::nfc(e.text) : e.text))
         return "decoding every token does not give the text back";

@@ -33,7 +33,7 @@ QByteArray read_file(const QString& path) {
 
 class TestCheckpoint : public QObject {
     Q_OBJECT
-private Q_SLOTS:
+  private Q_SLOTS:
     void init();
     void goodCheckpointOpens();
     void missingFolder();
@@ -50,7 +50,7 @@ private Q_SLOTS:
     void headerNotJson();
     void indexNamesMissingTensor();
 
-private:
+  private:
     QTemporaryDir m_tmp;
     QString m_dir;
     int m_n = 0;
@@ -60,10 +60,13 @@ void TestCheckpoint::init() {
     m_dir = m_tmp.filePath(QString("ck%1").arg(m_n++));
     test::TinyModelSpec spec;
     spec.layers = 1;
-    QCOMPARE(QString::fromStdString(test::write_tiny_checkpoint(m_dir.toStdString(), spec)), QString());
+    QCOMPARE(QString::fromStdString(test::write_tiny_checkpoint(m_dir.toStdString(), spec)),
+             QString());
 }
 
-void TestCheckpoint::goodCheckpointOpens() { QCOMPARE(open_error(m_dir), QString()); }
+void TestCheckpoint::goodCheckpointOpens() {
+    QCOMPARE(open_error(m_dir), QString());
+}
 
 void TestCheckpoint::missingFolder() {
     const QString err = open_error(m_dir + "/nope");
@@ -103,14 +106,16 @@ void TestCheckpoint::shapeDisagreesWithConfig() {
     cfg.replace("\"intermediate_size\": 48", "\"intermediate_size\": 40");
     write_file(m_dir + "/config.json", cfg);
     const QString err = open_error(m_dir);
-    QVERIFY2(err.contains("model.safetensors") && err.contains("model.layers.0.mlp.gate_proj.weight") &&
-                 err.contains("[48, 32]") && err.contains("[40, 32]"),
+    QVERIFY2(err.contains("model.safetensors") &&
+                 err.contains("model.layers.0.mlp.gate_proj.weight") && err.contains("[48, 32]") &&
+                 err.contains("[40, 32]"),
              qPrintable(err));
 }
 
 void TestCheckpoint::missingTensor() {
-    test::write_safetensors((m_dir + "/model.safetensors").toStdString(),
-                      {{"model.embed_tokens.weight", "F32", {97, 32}, std::vector<float>(97 * 32, 0.f)}});
+    test::write_safetensors(
+        (m_dir + "/model.safetensors").toStdString(),
+        {{"model.embed_tokens.weight", "F32", {97, 32}, std::vector<float>(97 * 32, 0.f)}});
     const QString err = open_error(m_dir);
     QVERIFY2(err.contains("missing tensor") && err.contains("model.norm.weight"), qPrintable(err));
 }
@@ -119,7 +124,8 @@ void TestCheckpoint::truncatedFile() {
     QByteArray data = read_file(m_dir + "/model.safetensors");
     write_file(m_dir + "/model.safetensors", data.left(data.size() - 100));
     const QString err = open_error(m_dir);
-    QVERIFY2(err.contains("model.safetensors") && err.contains("past the end") && err.contains("tensor '"),
+    QVERIFY2(err.contains("model.safetensors") && err.contains("past the end") &&
+                 err.contains("tensor '"),
              qPrintable(err));
     write_file(m_dir + "/model.safetensors", data.left(5));
     QVERIFY(open_error(m_dir).contains("truncated"));
@@ -138,7 +144,8 @@ void TestCheckpoint::offsetsPastEnd() {
     const QString path = m_dir + "/model.safetensors";
     QByteArray data = read_file(path);
     quint64 n = 0;
-    for (int i = 7; i >= 0; --i) n = (n << 8) | quint8(data[i]);
+    for (int i = 7; i >= 0; --i)
+        n = (n << 8) | quint8(data[i]);
     QByteArray header = data.mid(8, int(n));
     const int pos = header.indexOf("model.norm.weight");
     const int off = header.indexOf("data_offsets", pos);
@@ -146,7 +153,8 @@ void TestCheckpoint::offsetsPastEnd() {
     QByteArray repl = "[0,99999999]";
     header.replace(open, close - open + 1, repl);
     QByteArray out(8, 0);
-    for (int i = 0; i < 8; ++i) out[i] = char((quint64(header.size()) >> (8 * i)) & 0xff);
+    for (int i = 0; i < 8; ++i)
+        out[i] = char((quint64(header.size()) >> (8 * i)) & 0xff);
     out += header;
     out += data.mid(8 + int(n));
     write_file(path, out);
@@ -155,8 +163,9 @@ void TestCheckpoint::offsetsPastEnd() {
 }
 
 void TestCheckpoint::unsupportedDtype() {
-    test::write_safetensors((m_dir + "/model.safetensors").toStdString(),
-                      {{"model.embed_tokens.weight", "F64", {97, 32}, std::vector<float>(97 * 32, 0.f)}});
+    test::write_safetensors(
+        (m_dir + "/model.safetensors").toStdString(),
+        {{"model.embed_tokens.weight", "F64", {97, 32}, std::vector<float>(97 * 32, 0.f)}});
     const QString err = open_error(m_dir);
     QVERIFY2(err.contains("model.embed_tokens.weight") && err.contains("unsupported dtype F64"),
              qPrintable(err));

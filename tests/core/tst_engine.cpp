@@ -18,11 +18,14 @@ namespace {
 
 double max_abs(const std::vector<double>& v) {
     double m = 0;
-    for (double x : v) m = std::max(m, std::abs(x));
+    for (double x : v)
+        m = std::max(m, std::abs(x));
     return m;
 }
 
-double rel(double a, double b) { return std::abs(a - b) / std::max(std::abs(b), 1e-30); }
+double rel(double a, double b) {
+    return std::abs(a - b) / std::max(std::abs(b), 1e-30);
+}
 
 LadmParams small_params(Ablation a = Ablation::None) {
     LadmParams p; // C = 16, I = S = 32, K0 = 16: spans need t > 144
@@ -48,7 +51,7 @@ std::unique_ptr<Engine> open_engine(const QString& dir, int64_t budget = 0, int6
 
 class TestEngine : public QObject {
     Q_OBJECT
-private Q_SLOTS:
+  private Q_SLOTS:
     void matchesNaiveReference_data();
     void matchesNaiveReference();
     void ablations_data();
@@ -59,7 +62,7 @@ private Q_SLOTS:
     void badTokenIdAndCancel();
     void fingerprintTracksContent();
 
-private:
+  private:
     QTemporaryDir m_tmp;
 };
 
@@ -132,8 +135,10 @@ void TestEngine::matchesNaiveReference_data() {
 void TestEngine::matchesNaiveReference() {
     QFETCH(TinyModelSpec, spec);
     QFETCH(int, L);
-    const QString dir = m_tmp.filePath(QString("m_%1").arg(QTest::currentDataTag()).replace(' ', '_'));
-    QCOMPARE(QString::fromStdString(test::write_tiny_checkpoint(dir.toStdString(), spec)), QString());
+    const QString dir =
+        m_tmp.filePath(QString("m_%1").arg(QTest::currentDataTag()).replace(' ', '_'));
+    QCOMPARE(QString::fromStdString(test::write_tiny_checkpoint(dir.toStdString(), spec)),
+             QString());
     const auto ids = test::random_ids(L, spec.vocab, 7);
     const LadmParams p = small_params();
     const auto ref = test::naive_reference(spec, ids, p);
@@ -159,13 +164,16 @@ void TestEngine::matchesNaiveReference() {
         QCOMPARE(r.status, ScoreStatus::Ok);
         QCOMPARE(r.tokens, int64_t(L));
         QCOMPARE(r.span_starts, ref.span_starts);
-        QVERIFY2(rel(r.cds, ref.cds) < 1e-5,
-                 qPrintable(QString("CDS %1 vs reference %2").arg(r.cds, 0, 'g', 10).arg(ref.cds, 0, 'g', 10)));
+        QVERIFY2(
+            rel(r.cds, ref.cds) < 1e-5,
+            qPrintable(
+                QString("CDS %1 vs reference %2").arg(r.cds, 0, 'g', 10).arg(ref.cds, 0, 'g', 10)));
         QVERIFY(r.cds > 0);
         QCOMPARE(r.cds_per_layer.size(), ref.cds_per_layer.size());
         for (size_t l = 0; l < ref.cds_per_layer.size(); ++l)
             QVERIFY(rel(r.cds_per_layer[l], ref.cds_per_layer[l]) < 1e-5);
-        for (size_t i = 0; i < ref.afs.size(); ++i) QVERIFY(rel(r.afs[i], ref.afs[i]) < 1e-4);
+        for (size_t i = 0; i < ref.afs.size(); ++i)
+            QVERIFY(rel(r.afs[i], ref.afs[i]) < 1e-4);
 
         // Span x window matrix: each row sums to C, nothing at or after the span, and the
         // PFS windows of layer 0 match the reference's PFS.
@@ -243,9 +251,11 @@ void TestEngine::handWorkedUniformAttention() {
     QVERIFY(std::abs(r.afs[0] - 0.65625) < 1e-6);
     QVERIFY(std::abs(r.afs[1] - 0.46875) < 1e-6);
     QVERIFY(std::abs(r.cds - 0.5625) < 1e-6);
-    for (double c : r.cds_per_layer) QVERIFY(std::abs(c - 0.5625) < 1e-6);
+    for (double c : r.cds_per_layer)
+        QVERIFY(std::abs(c - 0.5625) < 1e-6);
     // Window masses: 2/14 * 2 on each of the 7 cells before t = 14.
-    for (int64_t w = 0; w < 7; ++w) QVERIFY(std::abs(r.span_mass[size_t(w)] - 2.0 / 7.0) < 1e-6);
+    for (int64_t w = 0; w < 7; ++w)
+        QVERIFY(std::abs(r.span_mass[size_t(w)] - 2.0 / 7.0) < 1e-6);
     p.ablation = Ablation::None;
     QVERIFY(std::abs(e->score(ids, p).cds) < 1e-6);
 }

@@ -8,7 +8,7 @@ using namespace ladm;
 
 class TestLadmMath : public QObject {
     Q_OBJECT
-private Q_SLOTS:
+  private Q_SLOTS:
     void spanStarts_data();
     void spanStarts();
     void gridCellsAreSpansAndWindows();
@@ -27,7 +27,8 @@ void TestLadmMath::spanStarts_data() {
     QTest::newRow("32K") << qint64(32768) << 60 << qint64(32640) << qint64(2432);
     QTest::newRow("2304 too short") << qint64(2304) << 0 << qint64(-1) << qint64(-1);
     QTest::newRow("2305 one span") << qint64(2305) << 1 << qint64(2177) << qint64(2177);
-    QTest::newRow("2816: t=2688, 2176 excluded") << qint64(2816) << 1 << qint64(2688) << qint64(2688);
+    QTest::newRow("2816: t=2688, 2176 excluded")
+        << qint64(2816) << 1 << qint64(2688) << qint64(2688);
     QTest::newRow("2817") << qint64(2817) << 2 << qint64(2689) << qint64(2177);
 }
 
@@ -41,7 +42,8 @@ void TestLadmMath::spanStarts() {
     if (count) {
         QCOMPARE(s.front(), first);
         QCOMPARE(s.back(), last);
-        for (size_t i = 1; i < s.size(); ++i) QCOMPARE(s[i - 1] - s[i], qint64(512));
+        for (size_t i = 1; i < s.size(); ++i)
+            QCOMPARE(s[i - 1] - s[i], qint64(512));
     }
 }
 
@@ -59,7 +61,8 @@ void TestLadmMath::gridCellsAreSpansAndWindows() {
             QCOMPARE(g.begin(w), covered);
             QVERIFY(g.end(w) > g.begin(w));
             covered = g.end(w);
-            for (int64_t j = g.begin(w); j < g.end(w); ++j) QCOMPARE(g.index_of(j), w);
+            for (int64_t j = g.begin(w); j < g.end(w); ++j)
+                QCOMPARE(g.index_of(j), w);
         }
         QCOMPARE(covered, L);
         for (int64_t t : query_span_starts(L, p)) {
@@ -86,8 +89,9 @@ void TestLadmMath::handWorkedAfs_data() {
     // sum_k PFS_k * (2k / 14) = (0.8 + 0.4 + 1.2 + 1.2 + 0.5) / 7 = 4.1 / 7; t/L = 6/7.
     // AFS = sqrt(0.073) * 6/7 * 4.1/7 = sqrt(0.073) * 24.6 / 49 = 0.135643959...
     QTest::newRow("full") << int(Ablation::None) << 0.13564395906865914;
-    QTest::newRow("no_std") << int(Ablation::NoStd) << 24.6 / 49.0;          // 0.50204...
-    QTest::newRow("no_len_weight") << int(Ablation::NoLenWeight) << 0.48633321909982663; // sigma*1.8
+    QTest::newRow("no_std") << int(Ablation::NoStd) << 24.6 / 49.0; // 0.50204...
+    QTest::newRow("no_len_weight")
+        << int(Ablation::NoLenWeight) << 0.48633321909982663; // sigma*1.8
 }
 
 void TestLadmMath::handWorkedAfs() {
@@ -107,7 +111,8 @@ void TestLadmMath::handWorkedAfs() {
     auto pfs = pairwise_focus(12, mass, g, p);
     const std::vector<double> want = {0.8, 0.2, 0.4, 0.3, 0.1};
     QCOMPARE(pfs.size(), want.size());
-    for (size_t i = 0; i < want.size(); ++i) QCOMPARE(pfs[i], want[i]);
+    for (size_t i = 0; i < want.size(); ++i)
+        QCOMPARE(pfs[i], want[i]);
     QVERIFY(std::abs(aggregated_focus(12, L, pfs, p) - expected) < 1e-12);
 }
 

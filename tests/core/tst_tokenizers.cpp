@@ -44,10 +44,18 @@ const char* kLlama3Pattern =
 //                                      rank 8  Ġ Ġ    -> ĠĠ    264
 json byte_level_tokenizer(const json& pre_tokenizer, bool ignore_merges = false) {
     json vocab = json::object();
-    for (int b = 0; b < 256; ++b) vocab[byte_char(b)] = b;
+    for (int b = 0; b < 256; ++b)
+        vocab[byte_char(b)] = b;
     const std::vector<std::pair<std::string, std::string>> merges = {
-        {byte_char(' '), "t"}, {"h", "e"}, {byte_char(' ') + "t", "he"}, {"l", "l"}, {"e", "ll"},
-        {"h", "ell"},          {"hell", "o"}, {"1", "2"},               {byte_char(' '), byte_char(' ')}};
+        {byte_char(' '), "t"},
+        {"h", "e"},
+        {byte_char(' ') + "t", "he"},
+        {"l", "l"},
+        {"e", "ll"},
+        {"h", "ell"},
+        {"hell", "o"},
+        {"1", "2"},
+        {byte_char(' '), byte_char(' ')}};
     json m = json::array();
     int id = 256;
     for (const auto& [a, b] : merges) {
@@ -55,23 +63,37 @@ json byte_level_tokenizer(const json& pre_tokenizer, bool ignore_merges = false)
         m.push_back(a + " " + b);
     }
     return {{"version", "1.0"},
-            {"added_tokens", json::array({{{"id", 300}, {"content", "<|end|>"}, {"special", true},
-                                           {"lstrip", false}, {"rstrip", false}, {"single_word", false},
+            {"added_tokens", json::array({{{"id", 300},
+                                           {"content", "<|end|>"},
+                                           {"special", true},
+                                           {"lstrip", false},
+                                           {"rstrip", false},
+                                           {"single_word", false},
                                            {"normalized", false}}})},
             {"normalizer", nullptr},
             {"pre_tokenizer", pre_tokenizer},
-            {"post_processor", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}}},
+            {"post_processor",
+             {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}}},
             {"decoder", {{"type", "ByteLevel"}}},
             {"model",
-             {{"type", "BPE"}, {"vocab", vocab}, {"merges", m}, {"ignore_merges", ignore_merges},
-              {"byte_fallback", false}, {"unk_token", nullptr}}}};
+             {{"type", "BPE"},
+              {"vocab", vocab},
+              {"merges", m},
+              {"ignore_merges", ignore_merges},
+              {"byte_fallback", false},
+              {"unk_token", nullptr}}}};
 }
 
-json gpt2_pre() { return {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}}; }
+json gpt2_pre() {
+    return {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}};
+}
 json llama3_pre() {
     return {{"type", "Sequence"},
             {"pretokenizers",
-             {{{"type", "Split"}, {"pattern", {{"Regex", kLlama3Pattern}}}, {"behavior", "Isolated"}, {"invert", false}},
+             {{{"type", "Split"},
+               {"pattern", {{"Regex", kLlama3Pattern}}},
+               {"behavior", "Isolated"},
+               {"invert", false}},
               {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", false}}}}};
 }
 
@@ -92,37 +114,45 @@ json llama2_tokenizer() {
     vocab["\xE2\x96\x81hi"] = 263;
     vocab["\xC3\xA9"] = 264;
     auto added = [](int id, const char* s) {
-        return json{{"id", id}, {"content", s}, {"special", true}, {"lstrip", false}, {"rstrip", false},
-                    {"single_word", false}, {"normalized", false}};
+        return json{{"id", id},           {"content", s},    {"special", true},
+                    {"lstrip", false},    {"rstrip", false}, {"single_word", false},
+                    {"normalized", false}};
     };
-    return {{"added_tokens", {added(0, "<unk>"), added(1, "<s>"), added(2, "</s>")}},
-            {"normalizer",
-             {{"type", "Sequence"},
-              {"normalizers",
-               {{{"type", "Prepend"}, {"prepend", "\xE2\x96\x81"}},
-                {{"type", "Replace"}, {"pattern", {{"String", " "}}}, {"content", "\xE2\x96\x81"}}}}}},
-            {"pre_tokenizer", nullptr},
-            {"post_processor",
-             {{"type", "TemplateProcessing"},
-              {"single", {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}}, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}},
-              {"special_tokens", {{"<s>", {{"id", "<s>"}, {"ids", {1}}, {"tokens", {"<s>"}}}}}}}},
-            {"decoder",
-             {{"type", "Sequence"},
-              {"decoders",
-               {{{"type", "Replace"}, {"pattern", {{"String", "\xE2\x96\x81"}}}, {"content", " "}},
-                {{"type", "ByteFallback"}},
-                {{"type", "Fuse"}},
-                {{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}}}}}},
-            {"model",
-             {{"type", "BPE"}, {"vocab", vocab}, {"merges", {"\xE2\x96\x81 h", "\xE2\x96\x81h i"}},
-              {"byte_fallback", true}, {"fuse_unk", true}, {"unk_token", "<unk>"}}}};
+    return {
+        {"added_tokens", {added(0, "<unk>"), added(1, "<s>"), added(2, "</s>")}},
+        {"normalizer",
+         {{"type", "Sequence"},
+          {"normalizers",
+           {{{"type", "Prepend"}, {"prepend", "\xE2\x96\x81"}},
+            {{"type", "Replace"}, {"pattern", {{"String", " "}}}, {"content", "\xE2\x96\x81"}}}}}},
+        {"pre_tokenizer", nullptr},
+        {"post_processor",
+         {{"type", "TemplateProcessing"},
+          {"single",
+           {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}},
+            {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}},
+          {"special_tokens", {{"<s>", {{"id", "<s>"}, {"ids", {1}}, {"tokens", {"<s>"}}}}}}}},
+        {"decoder",
+         {{"type", "Sequence"},
+          {"decoders",
+           {{{"type", "Replace"}, {"pattern", {{"String", "\xE2\x96\x81"}}}, {"content", " "}},
+            {{"type", "ByteFallback"}},
+            {{"type", "Fuse"}},
+            {{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}}}}}},
+        {"model",
+         {{"type", "BPE"},
+          {"vocab", vocab},
+          {"merges", {"\xE2\x96\x81 h", "\xE2\x96\x81h i"}},
+          {"byte_fallback", true},
+          {"fuse_unk", true},
+          {"unk_token", "<unk>"}}}};
 }
 
 } // namespace
 
 class TestTokenizers : public QObject {
     Q_OBJECT
-private Q_SLOTS:
+  private Q_SLOTS:
     void byteLevel_data();
     void byteLevel();
     void ignoreMerges();
@@ -135,7 +165,7 @@ private Q_SLOTS:
     void sentencePiece();
     void utf8Repair();
 
-private:
+  private:
     std::unique_ptr<Tokenizer> load(const json& tokenizer, const json& config = json());
     QTemporaryDir m_tmp;
     int m_n = 0;
@@ -145,7 +175,8 @@ std::unique_ptr<Tokenizer> TestTokenizers::load(const json& tokenizer, const jso
     const QString dir = m_tmp.filePath(QString("t%1").arg(m_n++));
     QDir().mkpath(dir);
     std::ofstream(dir.toStdString() + "/tokenizer.json") << tokenizer.dump();
-    if (!config.is_null()) std::ofstream(dir.toStdString() + "/tokenizer_config.json") << config.dump();
+    if (!config.is_null())
+        std::ofstream(dir.toStdString() + "/tokenizer_config.json") << config.dump();
     std::string err;
     auto t = Tokenizer::from_dir(dir.toStdString(), &err);
     if (!t) qWarning("%s", err.c_str());
@@ -160,8 +191,9 @@ void TestTokenizers::byteLevel_data() {
     // (e,ll) r4 can no longer apply because e was merged into he: 257 259 111.
     // " the": Ġ t h e -> (Ġ,t) r0 -> Ġt h e -> (h,e) r1 -> Ġt he -> (Ġt,he) r2 -> 258.
     // " world": no merges -> bytes 32 119 111 114 108 100.
-    QTest::newRow("gpt2 merges by rank") << false << "hello the world"
-                                         << QList<int>{257, 259, 111, 258, 32, 119, 111, 114, 108, 100};
+    QTest::newRow("gpt2 merges by rank")
+        << false << "hello the world"
+        << QList<int>{257, 259, 111, 258, 32, 119, 111, 114, 108, 100};
     // GPT-2 regex keeps digit runs whole: "12345" -> (1,2) r7 -> 263 51 52 53.
     QTest::newRow("gpt2 digits") << false << "12345" << QList<int>{263, 51, 52, 53};
     // Llama 3 splits numbers in groups of up to 3: "123" "45" -> 263 51 | 52 53.
@@ -179,8 +211,9 @@ void TestTokenizers::byteLevel_data() {
     // Newlines: "a\n\n b" -> "a", "\n\n", " b"; CJK and emoji become their UTF-8 bytes.
     QTest::newRow("llama3 newlines") << true << "a\n\n b" << QList<int>{97, 10, 10, 32, 98};
     QTest::newRow("llama3 CJK bytes") << true << "\xE4\xBD\xA0" << QList<int>{0xE4, 0xBD, 0xA0};
-    QTest::newRow("emoji ZWJ bytes") << true << "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9"
-                                     << QList<int>{0xF0, 0x9F, 0x91, 0xA8, 0xE2, 0x80, 0x8D, 0xF0, 0x9F, 0x91, 0xA9};
+    QTest::newRow("emoji ZWJ bytes")
+        << true << "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9"
+        << QList<int>{0xF0, 0x9F, 0x91, 0xA8, 0xE2, 0x80, 0x8D, 0xF0, 0x9F, 0x91, 0xA9};
 }
 
 void TestTokenizers::byteLevel() {
@@ -217,7 +250,9 @@ void TestTokenizers::addedTokensMatchedFirst() {
 }
 
 void TestTokenizers::llama2Style() {
-    auto t = load(llama2_tokenizer(), json{{"tokenizer_class", "LlamaTokenizer"}, {"add_bos_token", true}, {"bos_token", "<s>"}});
+    auto t = load(
+        llama2_tokenizer(),
+        json{{"tokenizer_class", "LlamaTokenizer"}, {"add_bos_token", true}, {"bos_token", "<s>"}});
     QVERIFY(t);
     // "hi hi" -> normalized "▁hi▁hi" -> (▁,h) r0, (▁h,i) r1 twice -> <s> ▁hi ▁hi
     Encoding e = t->encode("hi hi");
@@ -229,10 +264,12 @@ void TestTokenizers::llama2Style() {
     // The character belongs to the byte token that completes it.
     e = t->encode("h\xC3\xA9\xE4\xBD\xA0");
     QCOMPARE(e.ids, (std::vector<int32_t>{1, 262, 264, 3 + 0xE4, 3 + 0xBD, 3 + 0xA0}));
-    QCOMPARE(e.offsets, (std::vector<std::pair<int64_t, int64_t>>{{0, 0}, {0, 1}, {1, 2}, {2, 2}, {2, 2}, {2, 3}}));
+    QCOMPARE(e.offsets, (std::vector<std::pair<int64_t, int64_t>>{
+                            {0, 0}, {0, 1}, {1, 2}, {2, 2}, {2, 2}, {2, 3}}));
     QVERIFY(test::check_offsets(*t, e).isEmpty());
     // add_bos_token false in tokenizer_config.json overrides the template
-    auto nobos = load(llama2_tokenizer(), json{{"tokenizer_class", "LlamaTokenizerFast"}, {"add_bos_token", false}});
+    auto nobos = load(llama2_tokenizer(),
+                      json{{"tokenizer_class", "LlamaTokenizerFast"}, {"add_bos_token", false}});
     QCOMPARE(nobos->encode("hi").ids, (std::vector<int32_t>{263}));
 }
 
@@ -254,8 +291,10 @@ void TestTokenizers::nfcNormalizer() {
 void TestTokenizers::invalidUtf8() {
     auto t = load(byte_level_tokenizer(gpt2_pre()));
     // 0xFF is never valid: replaced by U+FFFD (EF BF BD) before tokenizing.
-    const Encoding e = t->encode("a\xFF" "b");
-    QCOMPARE(e.text, std::string("a\xEF\xBF\xBD" "b"));
+    const Encoding e = t->encode("a\xFF"
+                                 "b");
+    QCOMPARE(e.text, std::string("a\xEF\xBF\xBD"
+                                 "b"));
     QCOMPARE(e.ids, (std::vector<int32_t>{97, 0xEF, 0xBF, 0xBD, 98}));
     QCOMPARE(e.offsets.back(), (std::pair<int64_t, int64_t>{2, 3}));
 }
@@ -263,11 +302,16 @@ void TestTokenizers::invalidUtf8() {
 void TestTokenizers::malformedFiles_data() {
     QTest::addColumn<QString>("what");
     QTest::addColumn<QString>("expect");
-    QTest::newRow("bad json") << "badjson" << "not valid JSON";
-    QTest::newRow("unknown model type") << "wordpiece" << "model.type";
-    QTest::newRow("merge names unknown token") << "badmerge" << "model.merges[0]";
-    QTest::newRow("unknown pre-tokenizer") << "badpre" << "pre_tokenizer.type";
-    QTest::newRow("bad tokenizer_config") << "badconfig" << "tokenizer_config.json";
+    QTest::newRow("bad json") << "badjson"
+                              << "not valid JSON";
+    QTest::newRow("unknown model type") << "wordpiece"
+                                        << "model.type";
+    QTest::newRow("merge names unknown token") << "badmerge"
+                                               << "model.merges[0]";
+    QTest::newRow("unknown pre-tokenizer") << "badpre"
+                                           << "pre_tokenizer.type";
+    QTest::newRow("bad tokenizer_config") << "badconfig"
+                                          << "tokenizer_config.json";
 }
 
 void TestTokenizers::malformedFiles() {
@@ -286,7 +330,8 @@ void TestTokenizers::malformedFiles() {
     std::string err;
     QVERIFY(!Tokenizer::from_dir(dir.toStdString(), &err));
     QVERIFY2(QString::fromStdString(err).contains(expect), err.c_str());
-    QVERIFY2(QString::fromStdString(err).contains(what == "badconfig" ? "tokenizer_config.json" : "tokenizer.json"),
+    QVERIFY2(QString::fromStdString(err).contains(what == "badconfig" ? "tokenizer_config.json"
+                                                                      : "tokenizer.json"),
              err.c_str());
     if (what == "badmerge") QVERIFY2(err.find("'zz'") != std::string::npos, err.c_str());
 }
@@ -303,14 +348,16 @@ void TestTokenizers::sentencePiece() {
                                "numbers like 2024 and 42 appear in text 7 times",
                                "a curator picks long documents that teach long context"};
         for (int r = 0; r < 60; ++r)
-            for (const char* l : lines) corpus << l << "\n";
+            for (const char* l : lines)
+                corpus << l << "\n";
     }
     std::string err;
-    const std::string flags = "--input=" + dir.toStdString() + "/corpus.txt --model_prefix=" + dir.toStdString() +
-                              "/tokenizer --model_type=bpe --vocab_size=320 --byte_fallback=true"
-                              " --normalization_rule_name=identity --remove_extra_whitespaces=false"
-                              " --split_digits=true --character_coverage=1.0 --unk_id=0 --bos_id=1 --eos_id=2"
-                              " --minloglevel=2";
+    const std::string flags =
+        "--input=" + dir.toStdString() + "/corpus.txt --model_prefix=" + dir.toStdString() +
+        "/tokenizer --model_type=bpe --vocab_size=320 --byte_fallback=true"
+        " --normalization_rule_name=identity --remove_extra_whitespaces=false"
+        " --split_digits=true --character_coverage=1.0 --unk_id=0 --bos_id=1 --eos_id=2"
+        " --minloglevel=2";
     QVERIFY2(train_sentencepiece(flags, &err), err.c_str());
     auto t = Tokenizer::from_dir(dir.toStdString(), &err);
     QVERIFY2(t, err.c_str());
@@ -319,17 +366,21 @@ void TestTokenizers::sentencePiece() {
     // BOS by default (LlamaTokenizer), digits one per piece, dummy prefix "▁".
     Encoding e = t->encode("the 2024 fox");
     QCOMPARE(e.ids.front(), 1);
-    QCOMPARE(QString::fromStdString(t->token_string(e.ids[1])).left(1), QString::fromUtf8("\xE2\x96\x81"));
+    QCOMPARE(QString::fromStdString(t->token_string(e.ids[1])).left(1),
+             QString::fromUtf8("\xE2\x96\x81"));
     int digits = 0;
     for (int32_t id : e.ids)
-        if (t->token_string(id).size() == 1 && std::isdigit(static_cast<unsigned char>(t->token_string(id)[0]))) ++digits;
+        if (t->token_string(id).size() == 1 &&
+            std::isdigit(static_cast<unsigned char>(t->token_string(id)[0])))
+            ++digits;
     QCOMPARE(digits, 4);
     QVERIFY(test::check_offsets(*t, e).isEmpty());
 
     // An emoji never seen in training: four byte pieces; the last completes the character.
     e = t->encode("\xF0\x9F\x98\x80", false);
     std::vector<std::string> pieces;
-    for (int32_t id : e.ids) pieces.push_back(t->token_string(id));
+    for (int32_t id : e.ids)
+        pieces.push_back(t->token_string(id));
     QVERIFY2(pieces.size() == 5, "expected ▁ and four byte pieces");
     QCOMPARE(pieces[1], std::string("<0xF0>"));
     QCOMPARE(pieces[4], std::string("<0x80>"));
@@ -348,8 +399,16 @@ void TestTokenizers::sentencePiece() {
 void TestTokenizers::utf8Repair() {
     std::string out;
     // truncated 3-byte sequence + stray continuation + overlong + surrogate
-    QCOMPARE(utf8::repair("a\xE4\xBD" "b\x80" "c\xC0\xAF" "d\xED\xA0\x80", &out), size_t(7));
-    QCOMPARE(out, std::string("a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c\xEF\xBF\xBD\xEF\xBF\xBD" "d\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"));
+    QCOMPARE(utf8::repair("a\xE4\xBD"
+                          "b\x80"
+                          "c\xC0\xAF"
+                          "d\xED\xA0\x80",
+                          &out),
+             size_t(7));
+    QCOMPARE(out, std::string("a\xEF\xBF\xBD"
+                              "b\xEF\xBF\xBD"
+                              "c\xEF\xBF\xBD\xEF\xBF\xBD"
+                              "d\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"));
     QVERIFY(utf8::is_valid(out));
 }
 

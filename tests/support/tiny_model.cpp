@@ -23,7 +23,9 @@ torch::ScalarType scalar_type(const std::string& dtype) {
     return torch::kFloat32;
 }
 
-int64_t head_dim_of(const TinyModelSpec& s) { return s.head_dim ? s.head_dim : s.hidden / s.heads; }
+int64_t head_dim_of(const TinyModelSpec& s) {
+    return s.head_dim ? s.head_dim : s.hidden / s.heads;
+}
 
 // Deterministic weights in a fixed order; values are rounded through the on-disk dtype so
 // the reference sees exactly what the file holds.
@@ -60,7 +62,8 @@ std::vector<std::pair<std::string, torch::Tensor>> make_weights(const TinyModelS
     }
     w.emplace_back("model.norm.weight", 1.0 + randn({D}, 0.1));
     if (!s.tie_word_embeddings) w.emplace_back("lm_head.weight", randn({s.vocab, D}, 0.05));
-    for (auto& [_, t] : w) t = t.to(scalar_type(s.dtype)).to(torch::kFloat64);
+    for (auto& [_, t] : w)
+        t = t.to(scalar_type(s.dtype)).to(torch::kFloat64);
     return w;
 }
 
@@ -79,22 +82,24 @@ void write_tensors(const std::string& path,
     for (const auto& [name, t] : tensors) {
         auto c = t.to(scalar_type(dtype)).contiguous();
         const uint64_t n = uint64_t(c.numel()) * uint64_t(c.element_size());
-        header[name] = {{"dtype", dtype},
-                        {"shape", c.sizes().vec()},
-                        {"data_offsets", {off, off + n}}};
+        header[name] = {
+            {"dtype", dtype}, {"shape", c.sizes().vec()}, {"data_offsets", {off, off + n}}};
         off += n;
         data.push_back(c);
     }
     std::string h = header.dump();
-    while ((8 + h.size()) % 8) h.push_back(' ');
+    while ((8 + h.size()) % 8)
+        h.push_back(' ');
     std::ofstream out(path, std::ios::binary);
     uint64_t len = h.size();
     unsigned char lb[8];
-    for (int i = 0; i < 8; ++i) lb[i] = (len >> (8 * i)) & 0xff;
+    for (int i = 0; i < 8; ++i)
+        lb[i] = (len >> (8 * i)) & 0xff;
     out.write(reinterpret_cast<const char*>(lb), 8);
     out.write(h.data(), std::streamsize(h.size()));
     for (const auto& c : data)
-        out.write(static_cast<const char*>(c.data_ptr()), std::streamsize(c.numel() * c.element_size()));
+        out.write(static_cast<const char*>(c.data_ptr()),
+                  std::streamsize(c.numel() * c.element_size()));
 }
 
 } // namespace
@@ -103,8 +108,8 @@ void write_safetensors(const std::string& path, const std::vector<RawTensor>& te
     nlohmann::json header = nlohmann::json::object();
     std::string blob;
     for (const auto& t : tensors) {
-        auto ft = torch::from_blob(const_cast<float*>(t.values.data()),
-                                   {int64_t(t.values.size())}, torch::kFloat32);
+        auto ft = torch::from_blob(const_cast<float*>(t.values.data()), {int64_t(t.values.size())},
+                                   torch::kFloat32);
         auto c = (t.dtype == "F32" || t.dtype == "F16" || t.dtype == "BF16")
                      ? ft.to(scalar_type(t.dtype)).contiguous()
                      : ft.to(torch::kFloat64).contiguous(); // any other dtype: 8-byte payload
@@ -118,7 +123,8 @@ void write_safetensors(const std::string& path, const std::vector<RawTensor>& te
     std::ofstream out(path, std::ios::binary);
     uint64_t len = h.size();
     unsigned char lb[8];
-    for (int i = 0; i < 8; ++i) lb[i] = (len >> (8 * i)) & 0xff;
+    for (int i = 0; i < 8; ++i)
+        lb[i] = (len >> (8 * i)) & 0xff;
     out.write(reinterpret_cast<const char*>(lb), 8);
     out.write(h.data(), std::streamsize(h.size()));
     out.write(blob.data(), std::streamsize(blob.size()));
@@ -157,7 +163,8 @@ std::string write_tiny_checkpoint(const std::string& dir, const TinyModelSpec& s
         write_tensors((fs::path(dir) / "model.safetensors").string(), w, s.dtype);
         return {};
     }
-    nlohmann::json index = {{"metadata", {{"total_size", 0}}}, {"weight_map", nlohmann::json::object()}};
+    nlohmann::json index = {{"metadata", {{"total_size", 0}}},
+                            {"weight_map", nlohmann::json::object()}};
     for (int k = 0; k < s.shards; ++k) {
         char name[64];
         std::snprintf(name, sizeof name, "model-%05d-of-%05d.safetensors", k + 1, s.shards);
@@ -177,7 +184,8 @@ std::vector<int32_t> random_ids(int64_t n, int64_t vocab, uint64_t seed) {
     std::mt19937_64 rng(seed);
     std::uniform_int_distribution<int32_t> dist(0, int32_t(vocab - 1));
     std::vector<int32_t> ids(static_cast<size_t>(n));
-    for (auto& id : ids) id = dist(rng);
+    for (auto& id : ids)
+        id = dist(rng);
     return ids;
 }
 
@@ -196,7 +204,8 @@ torch::Tensor ref_inv_freq(const TinyModelSpec& s, nlohmann::json rs, int64_t L)
         base = base * std::pow(f * double(L) / double(s.max_position_embeddings) - (f - 1),
                                double(d) / double(d - 2));
     }
-    auto inv = 1.0 / torch::pow(base, torch::arange(0, d, 2, torch::kInt64).to(torch::kFloat32) / double(d));
+    auto inv = 1.0 / torch::pow(base, torch::arange(0, d, 2, torch::kInt64).to(torch::kFloat32) /
+                                          double(d));
     if (type == "linear") inv = inv / rs["factor"].get<double>();
     if (type == "llama3") {
         const double f = rs["factor"].get<double>(), lo = rs["low_freq_factor"].get<double>(),
@@ -210,8 +219,10 @@ torch::Tensor ref_inv_freq(const TinyModelSpec& s, nlohmann::json rs, int64_t L)
             auto wavelen = 2 * M_PI / fi;
             const float wl = wavelen.item<float>();
             torch::Tensor r;
-            if (wl < old / hi) r = fi;                      // high frequency: unchanged
-            else if (wl > old / lo) r = fi / f;             // low frequency: divided
+            if (wl < old / hi)
+                r = fi; // high frequency: unchanged
+            else if (wl > old / lo)
+                r = fi / f; // low frequency: divided
             else {
                 auto smooth = (old / wavelen - lo) / (hi - lo);
                 r = (1 - smooth) * fi / f + smooth * fi;
@@ -240,7 +251,8 @@ NaiveResult naive_reference(const TinyModelSpec& s, const std::vector<int32_t>& 
                             const LadmParams& p) {
     c10::InferenceMode guard;
     std::map<std::string, torch::Tensor> W;
-    for (auto& [n, t] : make_weights(s)) W[n] = t;
+    for (auto& [n, t] : make_weights(s))
+        W[n] = t;
     const int64_t L = int64_t(ids.size()), H = s.heads, KV = s.kv_heads, d = head_dim_of(s);
     const int64_t G = H / KV;
     auto idt = torch::tensor(std::vector<int64_t>(ids.begin(), ids.end()), torch::kInt64);
@@ -255,17 +267,26 @@ NaiveResult naive_reference(const TinyModelSpec& s, const std::vector<int32_t>& 
     NaiveResult res;
     // Query spans, straight from the spec.
     const int64_t C = p.span, I = int64_t(p.span) * p.d_afs, S = int64_t(p.span) * p.d_cds, K0 = C;
-    for (int64_t t = L - C; t > K0 + 4 * I; t -= S) res.span_starts.push_back(t);
+    for (int64_t t = L - C; t > K0 + 4 * I; t -= S)
+        res.span_starts.push_back(t);
     res.too_short = res.span_starts.empty();
     res.afs.assign(res.span_starts.size(), 0.0);
 
-    auto bias = [&](const std::string& n) { return W.count(n) ? W[n] : torch::zeros({1}, torch::kFloat64); };
+    auto bias = [&](const std::string& n) {
+        return W.count(n) ? W[n] : torch::zeros({1}, torch::kFloat64);
+    };
     for (int64_t l = 0; l < s.layers; ++l) {
         const std::string pre = "model.layers." + std::to_string(l) + ".";
         auto h = ref_rms(x, W[pre + "input_layernorm.weight"]);
-        auto q = (h.matmul(W[pre + "self_attn.q_proj.weight"].t()) + bias(pre + "self_attn.q_proj.bias")).view({L, H, d});
-        auto k = (h.matmul(W[pre + "self_attn.k_proj.weight"].t()) + bias(pre + "self_attn.k_proj.bias")).view({L, KV, d});
-        auto v = (h.matmul(W[pre + "self_attn.v_proj.weight"].t()) + bias(pre + "self_attn.v_proj.bias")).view({L, KV, d});
+        auto q =
+            (h.matmul(W[pre + "self_attn.q_proj.weight"].t()) + bias(pre + "self_attn.q_proj.bias"))
+                .view({L, H, d});
+        auto k =
+            (h.matmul(W[pre + "self_attn.k_proj.weight"].t()) + bias(pre + "self_attn.k_proj.bias"))
+                .view({L, KV, d});
+        auto v =
+            (h.matmul(W[pre + "self_attn.v_proj.weight"].t()) + bias(pre + "self_attn.v_proj.bias"))
+                .view({L, KV, d});
         q = ref_rope(q, cos, sin);
         k = ref_rope(k, cos, sin);
         auto kr = k.repeat_interleave(G, 1), vr = v.repeat_interleave(G, 1); // [L, H, d]
@@ -275,7 +296,8 @@ NaiveResult naive_reference(const TinyModelSpec& s, const std::vector<int32_t>& 
         scores = scores.masked_fill(mask, -std::numeric_limits<double>::infinity());
         auto attn = torch::softmax(scores, -1).matmul(vh); // [H, L, d]
         auto o = attn.permute({1, 0, 2}).reshape({L, H * d});
-        x = x + o.matmul(W[pre + "self_attn.o_proj.weight"].t()) + bias(pre + "self_attn.o_proj.bias");
+        x = x + o.matmul(W[pre + "self_attn.o_proj.weight"].t()) +
+            bias(pre + "self_attn.o_proj.bias");
         auto h2 = ref_rms(x, W[pre + "post_attention_layernorm.weight"]);
         auto g = h2.matmul(W[pre + "mlp.gate_proj.weight"].t());
         auto u = h2.matmul(W[pre + "mlp.up_proj.weight"].t());
@@ -288,7 +310,8 @@ NaiveResult naive_reference(const TinyModelSpec& s, const std::vector<int32_t>& 
             const int64_t t = res.span_starts[si];
             auto a = torch::zeros({t}, torch::kFloat64);
             for (int64_t hh = 0; hh < H; ++hh) {
-                auto logits = qh[hh].narrow(0, t, C).matmul(kh[hh].narrow(0, 0, t).t()) / std::sqrt(double(d));
+                auto logits = qh[hh].narrow(0, t, C).matmul(kh[hh].narrow(0, 0, t).t()) /
+                              std::sqrt(double(d));
                 a += torch::softmax(logits, 1).sum(0);
             }
             a = a / double(H);
@@ -296,10 +319,12 @@ NaiveResult naive_reference(const TinyModelSpec& s, const std::vector<int32_t>& 
             for (int64_t kk = 1; t - kk * I >= K0; ++kk)
                 pfs.push_back(a.narrow(0, t - kk * I, C).sum().item<double>());
             double mean = 0;
-            for (double v2 : pfs) mean += v2;
+            for (double v2 : pfs)
+                mean += v2;
             mean /= double(pfs.size());
             double ss = 0;
-            for (double v2 : pfs) ss += (v2 - mean) * (v2 - mean);
+            for (double v2 : pfs)
+                ss += (v2 - mean) * (v2 - mean);
             const double sigma = std::sqrt(ss / double(pfs.size() - 1));
             double sum = 0;
             for (size_t kk = 0; kk < pfs.size(); ++kk) {
@@ -317,7 +342,8 @@ NaiveResult naive_reference(const TinyModelSpec& s, const std::vector<int32_t>& 
     }
     if (!res.too_short) {
         double c = 0;
-        for (double v2 : res.cds_per_layer) c += v2;
+        for (double v2 : res.cds_per_layer)
+            c += v2;
         res.cds = c / double(res.cds_per_layer.size());
     }
     auto hid = ref_rms(x, W["model.norm.weight"]).contiguous();

@@ -47,8 +47,8 @@ struct NaiveResult {
     double cds = 0;
     std::vector<double> cds_per_layer;
     std::vector<int64_t> span_starts;
-    std::vector<double> afs;                 // layer mean
-    std::vector<std::vector<double>> pfs;    // layer 0's PFS per span, for inspection
+    std::vector<double> afs;              // layer mean
+    std::vector<std::vector<double>> pfs; // layer 0's PFS per span, for inspection
 };
 
 NaiveResult naive_reference(const TinyModelSpec& spec, const std::vector<int32_t>& ids,

@@ -1,0 +1,278 @@
+// Corpus input: formats, keys, locations that read back byte for byte, and every class of
+// bad input reported with file:line, counted and skipped.
+#include "core/corpus.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+using namespace ladm;
+
+namespace {
+
+const std::vector<std::string> kGood = {
+    R"({"id": "a1", "text": "first document", "meta": {"pile_set_name": "ArXiv"}})",
+    R"({"id": 7, "text": "second \u00e9 document", "source": "books"})",
+    R"({"text": "no id, no domain"})",
+    R"({"id": "tok", "input_ids": [1, 2, 3, 4], "meta": {"pile_set_name": "Github"}})",
+};
+
+void write_text(const std::string& path, const std::string& data) {
+    std::ofstream(path, std::ios::binary) << data;
+}
+
+std::string join(const std::vector<std::string>& lines) {
+    std::string s;
+    for (const auto& l : lines)
+        s += l + "\n";
+    return s;
+}
+
+void write_gz(const std::string& path, const std::string& data) {
+    gzFile g = gzopen(path.c_str(), "wb");
+    gzwrite(g, data.data(), unsigned(data.size()));
+    gzclose(g);
+}
+
+void write_zst(const std::string& path, const std::string& data) {
+    std::string out(ZSTD_compressBound(data.size()), '\0');
+    out.resize(ZSTD_compress(out.data(), out.size(), data.data(), data.size(), 3));
+    write_text(path, out);
+}
+
+std::vector<Sample> read_all(CorpusReader& r) {
+    std::vector<Sample> v;
+    Sample s;
+    while (r.next(&s))
+        v.push_back(s);
+    return v;
+}
+
+} // namespace
+
+class TestCorpus : public QObject {
+    Q_OBJECT
+  private Q_SLOTS:
+    void formats_data();
+    void formats();
+    void badInputIsReportedAndSkipped();
+    void hugeLineIsSkippedNotHeld();
+    void truncatedCompressed_data();
+    void truncatedCompressed();
+    void unreadableAndMissing();
+    void strictStopsAtFirstProblem();
+    void plainTextDirectory();
+
+  private:
+    QTemporaryDir m_tmp;
+    std::string path(const char* name) { return m_tmp.filePath(name).toStdString(); }
+};
+
+void TestCorpus::formats_data() {
+    QTest::addColumn<QString>("name");
+    QTest::newRow("jsonl") << "shard.jsonl";
+    QTest::newRow("jsonl.gz") << "shard.jsonl.gz";
+    QTest::newRow("jsonl.zst") << "shard.jsonl.zst";
+}
+
+void TestCorpus::formats() {
+    QFETCH(QString, name);
+    const std::string p = path(qPrintable(name));
+    const std::string data = join(kGood);
+    if (name.endsWith(".gz"))
+        write_gz(p, data);
+    else if (name.endsWith(".zst"))
+        write_zst(p, data);
+    else
+        write_text(p, data);
+
+    std::string err;
+    auto r = CorpusReader::open({p}, CorpusOptions{}, &err);
+    QVERIFY2(r, err.c_str());
+    auto v = read_all(*r);
+    QCOMPARE(int(v.size()), 4);
+    QVERIFY(r->problems().empty());
+    QCOMPARE(v[0].id, std::string("a1"));
+    QCOMPARE(v[0].domain, std::string("ArXiv"));
+    QCOMPARE(v[1].id, std::string("7"));
+    QCOMPARE(v[1].domain, std::string("books")); // falls back to source
+    QCOMPARE(v[1].chars, int64_t(17));           // é is one character
+    QCOMPARE(v[2].id, p + ":3");                 // file:line when there is no id
+    QCOMPARE(v[2].domain, std::string("shard")); // then the shard's name
+    QVERIFY(v[3].pretokenized);
+    QCOMPARE(v[3].input_ids, (std::vector<int32_t>{1, 2, 3, 4}));
+
+    // Every location reads back the original record byte for byte.
+    for (size_t i = 0; i < v.size(); ++i) {
+        std::string raw;
+        QVERIFY2(CorpusReader::raw_at(v[i].loc, CorpusOptions{}, &raw, &err), err.c_str());
+        QCOMPARE(raw, kGood[i]);
+        Sample back;
+        QVERIFY(CorpusReader::read_at(v[i].loc, CorpusOptions{}, &back, &err));
+        QCOMPARE(back.id, v[i].id);
+        QCOMPARE(back.text, v[i].text);
+    }
+}
+
+void TestCorpus::badInputIsReportedAndSkipped() {
+    const std::string p = path("bad.jsonl");
+    const std::vector<std::string> lines = {
+        R"({"id": "ok1", "text": "good"})",                      // 1
+        R"({"id": "x", "text": "unterminated)",                  // 2 malformed JSON
+        R"(["an", "array"])",                                    // 3 not an object
+        R"({"id": "y", "body": "no text key"})",                 // 4 missing text
+        R"({"id": "z", "text": 42})",                            // 5 non-string text
+        "{\"id\": \"u\", \"text\": \"bad \xC3\x28 utf8\"}",      // 6 invalid UTF-8
+        R"({"id": "e", "text": ""})",                            // 7 empty text
+        "",                                                      // 8 blank: not a record
+        R"({"id": "ok1", "text": "duplicate id"})",              // 9 duplicate id
+        R"({"id": "ids", "input_ids": [1, -2]})",                // 10 bad input_ids
+        R"({"id": "ok2", "text": "still read after all that"})", // 11
+    };
+    write_text(p, join(lines));
+    std::string err;
+    auto r = CorpusReader::open({p}, CorpusOptions{}, &err);
+    QVERIFY(r);
+    int reported = 0;
+    r->on_problem = [&](const Problem&) { ++reported; };
+    auto v = read_all(*r);
+    QCOMPARE(int(v.size()), 2);
+    QCOMPARE(v[1].id, std::string("ok2"));
+    const std::vector<std::pair<ProblemKind, int>> want = {
+        {ProblemKind::MalformedJson, 2}, {ProblemKind::NotAnObject, 3},
+        {ProblemKind::MissingText, 4},   {ProblemKind::NonStringText, 5},
+        {ProblemKind::InvalidUtf8, 6},   {ProblemKind::EmptyText, 7},
+        {ProblemKind::DuplicateId, 9},   {ProblemKind::BadInputIds, 10}};
+    QCOMPARE(int(r->problems().size()), int(want.size()));
+    QCOMPARE(reported, int(want.size()));
+    for (size_t i = 0; i < want.size(); ++i) {
+        const Problem& pr = r->problems()[i];
+        QVERIFY2(pr.kind == want[i].first, problem_name(pr.kind));
+        QCOMPARE(pr.line, int64_t(want[i].second));
+        QCOMPARE(QString::fromStdString(pr.where()),
+                 QString::fromStdString(p + ":" + std::to_string(want[i].second)));
+        QVERIFY(!pr.message.empty());
+    }
+    QCOMPARE(r->problem_counts()[ProblemKind::DuplicateId], int64_t(1));
+}
+
+void TestCorpus::hugeLineIsSkippedNotHeld() {
+    // A record far over the limit (here 1 MB against a 64 KB limit; the default limit is
+    // 64 MB, so a 200 MB line is handled the same way) is reported and skipped, and the
+    // records after it are read.
+    const std::string p = path("huge.jsonl.zst");
+    std::string data = R"({"id": "before", "text": "x"})"
+                       "\n";
+    data += R"({"id": "huge", "text": ")" + std::string(1 << 20, 'a') + "\"}\n";
+    data += R"({"id": "after", "text": "y"})"
+            "\n";
+    write_zst(p, data);
+    CorpusOptions o;
+    o.max_line_bytes = 64 << 10;
+    std::string err;
+    auto r = CorpusReader::open({p}, o, &err);
+    auto v = read_all(*r);
+    QCOMPARE(int(v.size()), 2);
+    QCOMPARE(v[1].id, std::string("after"));
+    QCOMPARE(int(r->problems().size()), 1);
+    QCOMPARE(r->problems()[0].kind, ProblemKind::LineTooLong);
+    QCOMPARE(r->problems()[0].line, int64_t(2));
+    // and the next record's offset is still right
+    std::string raw;
+    QVERIFY(CorpusReader::raw_at(v[1].loc, o, &raw, &err));
+    QCOMPARE(raw, std::string(R"({"id": "after", "text": "y"})"));
+}
+
+void TestCorpus::truncatedCompressed_data() {
+    QTest::addColumn<QString>("name");
+    QTest::newRow("gz") << "cut.jsonl.gz";
+    QTest::newRow("zst") << "cut.jsonl.zst";
+}
+
+void TestCorpus::truncatedCompressed() {
+    QFETCH(QString, name);
+    std::vector<std::string> lines;
+    // Enough varied data for many compressed blocks: a cut can only lose the blocks after it.
+    uint64_t x = 12345;
+    for (int i = 0; i < 40000; ++i) {
+        std::string words;
+        for (int w = 0; w < 8; ++w) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            words += " w" + std::to_string(x >> 40);
+        }
+        lines.push_back(R"({"id": "r)" + std::to_string(i) + R"(", "text": ")" + words + "\"}");
+    }
+    const std::string p = path(qPrintable(name));
+    if (name.endsWith(".gz"))
+        write_gz(p, join(lines));
+    else
+        write_zst(p, join(lines));
+    std::filesystem::resize_file(p, std::filesystem::file_size(p) * 2 / 3);
+    std::string err;
+    auto r = CorpusReader::open({p}, CorpusOptions{}, &err);
+    auto v = read_all(*r);
+    QVERIFY2(v.size() > 1000 && v.size() < 40000,
+             qPrintable(QString::number(v.size()))); // what could be read is kept
+    QCOMPARE(int(r->problems().size()), 1);
+    QCOMPARE(r->problems()[0].kind, ProblemKind::Truncated);
+    QVERIFY2(r->problems()[0].message.find("truncated") != std::string::npos,
+             r->problems()[0].message.c_str());
+    for (size_t i = 0; i < v.size(); ++i)
+        QCOMPARE(v[i].id, "r" + std::to_string(i));
+}
+
+void TestCorpus::unreadableAndMissing() {
+    const std::string good = path("fine.jsonl");
+    write_text(good, join({R"({"text": "fine"})"}));
+    const std::string dangling = path("dangling.jsonl");
+    ::symlink("/nonexistent/target.jsonl", dangling.c_str());
+    std::string err;
+    auto r = CorpusReader::open({dangling, good, path("nomatch-*.jsonl")}, CorpusOptions{}, &err);
+    QVERIFY2(r, err.c_str());
+    auto v = read_all(*r);
+    QCOMPARE(int(v.size()), 1);
+    QCOMPARE(int(r->problems().size()), 2);
+    for (const auto& pr : r->problems())
+        QCOMPARE(pr.kind, ProblemKind::Unreadable);
+    QVERIFY(!CorpusReader::open({path("nothing-here-*.jsonl")}, CorpusOptions{}, &err));
+    QVERIFY2(err.find("nothing-here") != std::string::npos, err.c_str());
+}
+
+void TestCorpus::strictStopsAtFirstProblem() {
+    const std::string p = path("strict.jsonl");
+    write_text(p, join({R"({"text": "a"})", "{oops", R"({"text": "b"})"}));
+    CorpusOptions o;
+    o.strict = true;
+    std::string err;
+    auto r = CorpusReader::open({p}, o, &err);
+    auto v = read_all(*r);
+    QCOMPARE(int(v.size()), 1);
+    QVERIFY(r->stopped_by_strict());
+    QCOMPARE(r->problems()[0].line, int64_t(2));
+}
+
+void TestCorpus::plainTextDirectory() {
+    const QString dir = m_tmp.filePath("code");
+    QDir().mkpath(dir + "/src");
+    write_text(dir.toStdString() + "/src/main.cpp", "int main() {}\n");
+    write_text(dir.toStdString() + "/README", "read me\n");
+    std::string err;
+    auto r = CorpusReader::open({dir.toStdString()}, CorpusOptions{}, &err);
+    auto v = read_all(*r);
+    QCOMPARE(int(v.size()), 2);
+    QCOMPARE(v[0].domain, std::string("code")); // no extension: its folder
+    QCOMPARE(v[1].domain, std::string("cpp"));  // extension
+    QCOMPARE(v[1].text, std::string("int main() {}\n"));
+    std::string raw;
+    QVERIFY(CorpusReader::raw_at(v[1].loc, CorpusOptions{}, &raw, &err));
+    QCOMPARE(raw, v[1].text);
+}
+
+QTEST_GUILESS_MAIN(TestCorpus)
+#include "tst_corpus.moc"

@@ -13,5 +13,11 @@ enum ExitCode {
 };
 
 int cmd_tokenize(const std::vector<std::string>& args);
+int cmd_score(const std::vector<std::string>& args);
+int cmd_select(const std::vector<std::string>& args);
+int cmd_stats(const std::vector<std::string>& args);
+int cmd_override(const std::vector<std::string>& args);
+int cmd_export(const std::vector<std::string>& args);
+int cmd_show(const std::vector<std::string>& args);
 
 } // namespace ladm::cli

@@ -9,6 +9,12 @@ namespace {
 const char* kUsage = R"(usage: ladm <command> [options]
 
 commands:
+  score      score a corpus (.jsonl/.gz/.zst, text directories) into a SQLite cache
+  select     choose samples: reference budget loop, budget-exact, thresholds, top
+  export     write a selection (original records + score) and its selection.json
+  stats      per-domain counts, tokens and CDS quantiles
+  show       one sample's spans and strongest distant dependencies
+  override   keep or reject one sample by hand
   tokenize   print the ids and character offsets a checkpoint's tokenizer produces
 
   ladm <command> --help   options of one command
@@ -31,6 +37,12 @@ int main(int argc, char** argv) {
     const std::string cmd = argv[1];
     std::vector<std::string> args(argv + 2, argv + argc);
     if (cmd == "tokenize") return ladm::cli::cmd_tokenize(args);
+    if (cmd == "score") return ladm::cli::cmd_score(args);
+    if (cmd == "select") return ladm::cli::cmd_select(args);
+    if (cmd == "stats") return ladm::cli::cmd_stats(args);
+    if (cmd == "override") return ladm::cli::cmd_override(args);
+    if (cmd == "export") return ladm::cli::cmd_export(args);
+    if (cmd == "show") return ladm::cli::cmd_show(args);
     std::cerr << "ladm: unknown command '" << cmd << "' (see ladm --help)\n";
     return ladm::cli::kUsage;
 }

@@ -207,6 +207,12 @@ std::unique_ptr<CorpusReader> CorpusReader::open(const std::vector<std::string>&
             if (!r->m_problems.empty()) r->m_problems.back().file = in;
         }
     }
+    for (const auto& f : r->m_files) {
+        std::error_code ec;
+        const auto sz = fs::file_size(f, ec);
+        r->m_sizes.push_back(ec ? 0 : uint64_t(sz));
+        r->m_total_bytes += r->m_sizes.back();
+    }
     if (r->m_files.empty()) {
         *error = "no input files" +
                  (r->m_problems.empty() ? std::string() : ": " + r->m_problems.back().where());
@@ -220,6 +226,21 @@ void CorpusReader::problem(ProblemKind k, int64_t line, std::string msg) {
                           line, std::move(msg)});
     if (on_problem) on_problem(m_problems.back());
     if (m_opts.strict) m_strict_stop = true;
+}
+
+void CorpusReader::report(ProblemKind k, const std::string& file, int64_t line,
+                          std::string message) {
+    m_problems.push_back({k, file, line, std::move(message)});
+    if (on_problem) on_problem(m_problems.back());
+    if (m_opts.strict) m_strict_stop = true;
+}
+
+double CorpusReader::progress() const {
+    if (m_total_bytes == 0) return 0;
+    uint64_t cur = m_done_bytes;
+    if (m_state->src)
+        cur += std::min<uint64_t>(m_state->src->file_position(), m_sizes[m_file_index - 1]);
+    return std::min(1.0, double(cur) / double(m_total_bytes));
 }
 
 std::map<ProblemKind, int64_t> CorpusReader::problem_counts() const {
@@ -244,12 +265,17 @@ bool CorpusReader::next(Sample* out) {
             }
             m_state->src.reset();
             m_state->whole_files = false;
+            m_done_bytes += m_sizes[m_file_index - 1];
             continue;
         }
         if (m_file_index >= m_files.size()) return false;
         const std::string f = m_files[m_file_index++];
         m_state->file = f;
         m_state->shard = shard_name(f);
+        if (on_file && !on_file(f)) {
+            m_done_bytes += m_sizes[m_file_index - 1];
+            continue;
+        }
         if (is_jsonl(f)) {
             std::string err;
             m_state->src = LineSource::open(f, m_opts.max_line_bytes, &err);

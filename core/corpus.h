@@ -86,6 +86,12 @@ class CorpusReader {
     bool stopped_by_strict() const { return m_strict_stop; }
     // Called for every problem as it happens (e.g. to print it).
     std::function<void(const Problem&)> on_problem;
+    // Called when a file is about to be read; return false to skip it.
+    std::function<bool(const std::string&)> on_file;
+    // Records a problem found outside the reader (e.g. a file that cannot be stat'ed).
+    void report(ProblemKind k, const std::string& file, int64_t line, std::string message);
+    // Fraction of the input bytes consumed (by file sizes; compressed bytes for .gz/.zst).
+    double progress() const;
 
     // Reads one sample back from its location (for viewing and export).
     static bool read_at(const SampleLocation& loc, const CorpusOptions& o, Sample* out,
@@ -104,6 +110,8 @@ class CorpusReader {
     CorpusOptions m_opts;
     std::vector<std::string> m_files;
     size_t m_file_index = 0;
+    std::vector<uint64_t> m_sizes; // per file
+    uint64_t m_total_bytes = 0, m_done_bytes = 0;
     std::vector<Problem> m_problems;
     std::unordered_set<uint64_t> m_seen_ids; // 8 bytes per sample
     int64_t m_samples = 0;

@@ -28,6 +28,7 @@ class ByteStream {
     // Fills buf; returns bytes read, 0 at the end, -1 on error (message in *error).
     virtual long read(char* buf, size_t n, std::string* error) = 0;
     virtual bool rewind(std::string* error) = 0;
+    virtual uint64_t position() const = 0;
 };
 
 class PlainStream : public ByteStream {
@@ -48,6 +49,7 @@ class PlainStream : public ByteStream {
         return true;
     }
     bool seek_raw(uint64_t off) { return fseeko(m_f, off_t(off), SEEK_SET) == 0; }
+    uint64_t position() const override { return uint64_t(ftello(m_f)); }
 
   private:
     FILE* m_f;
@@ -70,6 +72,7 @@ class GzipStream : public ByteStream {
         return got;
     }
     bool rewind(std::string*) override { return gzrewind(m_g) == 0; }
+    uint64_t position() const override { return uint64_t(gzoffset(m_g)); }
 
   private:
     gzFile m_g;
@@ -120,6 +123,7 @@ class ZstdStream : public ByteStream {
         m_last = 0;
         return true;
     }
+    uint64_t position() const override { return uint64_t(ftello(m_f)); }
 
   private:
     FILE* m_f;
@@ -181,6 +185,8 @@ class LineReader final : public LineSource {
         line->number = ++m_line;
         return true;
     }
+
+    uint64_t file_position() const override { return m_s->position(); }
 
     bool seek(uint64_t offset, int64_t line_number) override {
         m_pos = m_len = 0;

@@ -28,6 +28,8 @@ class LineSource {
     // or corrupt compressed data, read failure).
     virtual bool next(Line* line) = 0;
     const std::string& error() const { return m_error; }
+    // Bytes of the file consumed so far (compressed bytes for .gz/.zst), for progress.
+    virtual uint64_t file_position() const = 0;
     // Skips to an uncompressed offset (re-reading compressed data from the start).
     virtual bool seek(uint64_t offset, int64_t line_number) = 0;
 

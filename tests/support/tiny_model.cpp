@@ -180,6 +180,35 @@ std::string write_tiny_checkpoint(const std::string& dir, const TinyModelSpec& s
     return {};
 }
 
+void write_byte_tokenizer(const std::string& dir) {
+    nlohmann::json vocab = nlohmann::json::object();
+    int n = 0;
+    for (int b = 0; b < 256; ++b) {
+        const bool printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174);
+        const uint32_t cp = printable ? uint32_t(b) : uint32_t(256 + n++);
+        std::string s;
+        if (cp < 0x80)
+            s.push_back(char(cp));
+        else {
+            s.push_back(char(0xC0 | (cp >> 6)));
+            s.push_back(char(0x80 | (cp & 0x3F)));
+        }
+        vocab[s] = b;
+    }
+    nlohmann::json tj = {
+        {"version", "1.0"},
+        {"added_tokens", nlohmann::json::array()},
+        {"normalizer", nullptr},
+        {"pre_tokenizer",
+         {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}}},
+        {"post_processor", nullptr},
+        {"decoder", {{"type", "ByteLevel"}}},
+        {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", nlohmann::json::array()}}}};
+    std::ofstream(fs::path(dir) / "tokenizer.json") << tj.dump();
+    std::ofstream(fs::path(dir) / "tokenizer_config.json")
+        << R"({"tokenizer_class": "PreTrainedTokenizerFast"})";
+}
+
 std::vector<int32_t> random_ids(int64_t n, int64_t vocab, uint64_t seed) {
     std::mt19937_64 rng(seed);
     std::uniform_int_distribution<int32_t> dist(0, int32_t(vocab - 1));

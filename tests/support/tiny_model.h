@@ -56,4 +56,8 @@ NaiveResult naive_reference(const TinyModelSpec& spec, const std::vector<int32_t
 
 std::vector<int32_t> random_ids(int64_t n, int64_t vocab, uint64_t seed);
 
+// A GPT-2-style byte-level tokenizer.json with only the 256 byte symbols (id = byte) and
+// no merges, plus a tokenizer_config.json: pairs with a TinyModelSpec of vocab >= 256.
+void write_byte_tokenizer(const std::string& dir);
+
 } // namespace ladm::test

@@ -1,0 +1,299 @@
+// The `ladm` command line end to end, run as a user runs it (a child process): scoring
+// with bad input in the corpus, resume after the scorer is killed with SIGKILL, select,
+// override, export round trip, stats, show.
+#include "core/cache.h"
+#include "core/corpus.h"
+#include "tests/support/tiny_model.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <csignal>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+
+using namespace ladm;
+
+namespace {
+
+struct Run {
+    int code = -1;
+    QString out, err;
+};
+
+Run ladm_run(const QStringList& args, int timeout_ms = 300000) {
+    QProcess p;
+    p.start(LADM_BIN, args);
+    p.waitForFinished(timeout_ms);
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
+            QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+// n records over three domains; text lengths vary so CDS and token counts differ.
+std::vector<std::string> corpus_lines(int n, int min_len, uint64_t seed) {
+    const char* domains[] = {"ArXiv", "Github", "Books"};
+    const char* words[] = {"alpha", "beta",    "gamma", "delta", "omega",
+                           "long",  "context", "data",  "model", "span"};
+    std::mt19937_64 rng(seed);
+    std::vector<std::string> lines;
+    for (int i = 0; i < n; ++i) {
+        std::string text;
+        const int len = min_len + int(rng() % uint64_t(min_len));
+        while (int(text.size()) < len)
+            text += std::string(words[rng() % 10]) + (rng() % 7 ? " " : "\n");
+        nlohmann::json j = {{"id", "doc" + std::to_string(i)},
+                            {"text", text},
+                            {"meta", {{"pile_set_name", domains[i % 3]}}}};
+        lines.push_back(j.dump());
+    }
+    return lines;
+}
+
+void write_lines(const std::string& path, const std::vector<std::string>& lines) {
+    std::ofstream f(path);
+    for (const auto& l : lines)
+        f << l << "\n";
+}
+
+const QStringList kParams = {"--span", "16",       "--d-afs", "2",      "--d-cds",
+                             "2",      "--device", "cpu",     "--quiet"};
+
+} // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+  private Q_SLOTS:
+    void initTestCase();
+    void helpAndVersion();
+    void scoreReportsBadInputAndResumesFromCache();
+    void killedRunResumes();
+    void selectOverrideExportRoundTrip();
+    void statsAndShow();
+
+  private:
+    QTemporaryDir m_tmp;
+    QString m_model, m_corpus, m_db;
+    std::vector<std::string> m_lines;
+};
+
+void TestCli::initTestCase() {
+    m_model = m_tmp.filePath("model");
+    test::TinyModelSpec s;
+    s.vocab = 256;
+    QCOMPARE(QString::fromStdString(test::write_tiny_checkpoint(m_model.toStdString(), s)),
+             QString());
+    test::write_byte_tokenizer(m_model.toStdString());
+    m_corpus = m_tmp.filePath("corpus.jsonl");
+    m_lines = corpus_lines(24, 300, 1);
+    m_lines.insert(m_lines.begin() + 4, "{not json"); // line 5
+    m_lines.push_back(
+        R"({"id": "short", "text": "too short to score", "meta": {"pile_set_name": "Books"}})");
+    write_lines(m_corpus.toStdString(), m_lines);
+    m_db = m_tmp.filePath("scores.db");
+}
+
+void TestCli::helpAndVersion() {
+    QVERIFY(ladm_run({"--version"}).out.startsWith("ladm "));
+    for (const char* cmd : {"score", "select", "export", "stats", "show", "override", "tokenize"}) {
+        const Run r = ladm_run({cmd, "--help"});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains("usage: ladm"), cmd);
+    }
+    QCOMPARE(ladm_run({"score", "--bogus"}).code, 64);
+    QCOMPARE(ladm_run({"nonsense"}).code, 64);
+}
+
+void TestCli::scoreReportsBadInputAndResumesFromCache() {
+    const QString scores = m_tmp.filePath("scores.jsonl");
+    Run r =
+        ladm_run(QStringList{"score", "--model", m_model, "--cache", m_db, "--scores-out", scores} +
+                 kParams + QStringList{m_corpus});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.err.contains(m_corpus + ":5: malformed_json"), qPrintable(r.err));
+    QVERIFY2(r.err.contains("25 samples: 25 scored (1 too short), 0 cached, 0 failed"),
+             qPrintable(r.err));
+    QFile f(scores);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    int lines = 0, ok = 0;
+    while (!f.atEnd()) {
+        const auto j = QJsonDocument::fromJson(f.readLine()).object();
+        ++lines;
+        if (j["status"].toString() == "ok") {
+            ++ok;
+            QVERIFY(j["cds"].toDouble() > 0);
+        }
+    }
+    QCOMPARE(lines, 25);
+    QCOMPARE(ok, 24);
+    // The same run again: everything comes from the cache.
+    r = ladm_run(QStringList{"score", "--model", m_model, "--cache", m_db} + kParams +
+                 QStringList{m_corpus});
+    QVERIFY2(r.err.contains("25 samples: 0 scored (0 too short), 25 cached"), qPrintable(r.err));
+    // Other parameters are another run.
+    r = ladm_run(QStringList{"score", "--model", m_model, "--cache", m_db, "--ablation", "no_std"} +
+                 kParams + QStringList{m_corpus});
+    QVERIFY2(r.err.contains("25 scored"), qPrintable(r.err));
+}
+
+void TestCli::killedRunResumes() {
+    // Long enough samples that the run takes a few seconds; kill it once some results are
+    // committed, then run again.
+    const QString corpus = m_tmp.filePath("big.jsonl"), db = m_tmp.filePath("kill.db");
+    const QString out1 = m_tmp.filePath("kill1.jsonl"), out2 = m_tmp.filePath("kill2.jsonl");
+    write_lines(corpus.toStdString(), corpus_lines(40, 1500, 2));
+    QProcess p;
+    p.start(LADM_BIN,
+            QStringList{"score", "--model", m_model, "--cache", db, "--scores-out", out1} +
+                kParams + QStringList{corpus});
+    QVERIFY(p.waitForStarted());
+    int64_t committed = 0;
+    for (int i = 0; i < 600 && committed < 5; ++i) {
+        QThread::msleep(50);
+        std::string err;
+        if (auto c = Cache::open(db.toStdString(), &err)) committed = c->count("results");
+    }
+    QVERIFY2(committed >= 5, "the scorer committed nothing");
+    ::kill(pid_t(p.processId()), SIGKILL);
+    p.waitForFinished();
+    QCOMPARE(p.exitStatus(), QProcess::CrashExit);
+
+    std::string err, detail;
+    int64_t before = 0;
+    {
+        auto c = Cache::open(db.toStdString(), &err);
+        QVERIFY2(c, err.c_str());
+        QVERIFY2(c->integrity_ok(&detail), detail.c_str());
+        before = c->count("results");
+        QVERIFY(before < 40);
+    }
+    const Run r =
+        ladm_run(QStringList{"score", "--model", m_model, "--cache", db, "--scores-out", out2} +
+                 kParams + QStringList{corpus});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.err.contains(QString("%1 cached").arg(before)), qPrintable(r.err));
+    auto c = Cache::open(db.toStdString(), &err);
+    QCOMPARE(c->count("results"), int64_t(40));
+    QVERIFY(c->integrity_ok(&detail));
+    // Nothing scored twice: the second run scored exactly the ones not committed before.
+    QFile f2(out2);
+    QVERIFY(f2.open(QIODevice::ReadOnly));
+    int second = 0;
+    while (!f2.atEnd())
+        f2.readLine(), ++second;
+    QCOMPARE(int64_t(second), 40 - before);
+}
+
+void TestCli::selectOverrideExportRoundTrip() {
+    // Reject the best sample, force-keep the worst; select the top half; export to .zst.
+    std::string err;
+    auto cache = Cache::open(m_db.toStdString(), &err);
+    const int64_t run = cache->runs().front().id;
+    auto rows = cache->results(run);
+    std::vector<ResultRow> ok;
+    for (const auto& r : rows)
+        if (r.status == "ok") ok.push_back(r);
+    std::sort(ok.begin(), ok.end(), [](auto& a, auto& b) { return a.cds > b.cds; });
+    const std::string best = ok.front().key, worst = ok.back().key;
+    QCOMPARE(ladm_run({"override", "--cache", m_db, QString::fromStdString(best), "reject",
+                       "--note", "boilerplate"})
+                 .code,
+             0);
+    QCOMPARE(ladm_run({"override", "--cache", m_db, QString::fromStdString(worst), "keep"}).code,
+             0);
+    Run r = ladm_run({"select", "--cache", m_db, "--run", QString::number(run), "--mode", "top",
+                      "--top", "0.5", "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto recipe = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    // 24 scored; the rejected best and the force-kept worst leave 22 to rank:
+    // round(0.5 * 22) = 11, plus the forced keep.
+    QCOMPARE(recipe["kept_samples"].toInt(), 12);
+
+    const QString out = m_tmp.filePath("export/kept.jsonl.zst"),
+                  rej = m_tmp.filePath("export/rejected.jsonl.gz");
+    QDir().mkpath(m_tmp.filePath("export"));
+    r = ladm_run({"export", "--cache", m_db, "--score-key", "cds", "--rejected", rej, out});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+
+    // Re-read the export: ids and texts identical to the originals; removing the score key
+    // gives back the original record byte for byte.
+    std::map<std::string, std::string> original;
+    for (const auto& l : m_lines) {
+        auto j = nlohmann::json::parse(l, nullptr, false);
+        if (j.is_object()) original[j.value("id", "")] = l;
+    }
+    for (const QString& file : {out, rej}) {
+        auto rd = CorpusReader::open({file.toStdString()}, CorpusOptions{}, &err);
+        QVERIFY2(rd, err.c_str());
+        Sample s;
+        std::set<std::string> seen;
+        while (rd->next(&s)) {
+            QVERIFY(original.count(s.id));
+            seen.insert(s.id);
+            std::string raw;
+            QVERIFY(CorpusReader::raw_at(s.loc, CorpusOptions{}, &raw, &err));
+            const auto cut = raw.rfind(", \"cds\": ");
+            QVERIFY(cut != std::string::npos);
+            QCOMPARE(raw.substr(0, cut) + "}", original[s.id]);
+            auto j = nlohmann::json::parse(raw);
+            QCOMPARE(j["text"].get<std::string>(),
+                     nlohmann::json::parse(original[s.id])["text"].get<std::string>());
+        }
+        QVERIFY(rd->problems().empty());
+        if (file == out) {
+            QCOMPARE(int(seen.size()), 12);
+            QVERIFY(!seen.count(best));
+            QVERIFY(seen.count(worst));
+        } else {
+            QCOMPARE(int(seen.size()), 25 - 12);
+            QVERIFY(seen.count(best));
+        }
+    }
+    QFile recipe_file(m_tmp.filePath("export/selection.json"));
+    QVERIFY(recipe_file.open(QIODevice::ReadOnly));
+    const auto doc = QJsonDocument::fromJson(recipe_file.readAll()).object();
+    QCOMPARE(doc["selection"].toObject()["recipe"].toObject()["mode"].toString(), QString("top"));
+    QVERIFY(!doc["run"].toObject()["model_fingerprint"].toString().isEmpty());
+    QCOMPARE(doc["overrides"].toArray().size(), 2);
+    QVERIFY(doc["inputs"].toArray().first().toObject()["path"].toString().endsWith("corpus.jsonl"));
+
+    // The authors' layout: every scored sample, best first, ranked.
+    const QString sorted = m_tmp.filePath("export/sorted_by_score.jsonl");
+    r = ladm_run({"export", "--cache", m_db, "--format", "ladm-scores", "--no-recipe", sorted});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QFile sf(sorted);
+    QVERIFY(sf.open(QIODevice::ReadOnly));
+    double prev = 1e9;
+    int rank = 0;
+    while (!sf.atEnd()) {
+        const auto j = QJsonDocument::fromJson(sf.readLine()).object();
+        QCOMPARE(j["rank"].toInt(), ++rank);
+        QVERIFY(j["score"].toDouble() <= prev);
+        prev = j["score"].toDouble();
+        QVERIFY(j["meta"].toObject().contains("pile_set_name"));
+    }
+    QCOMPARE(rank, 24);
+}
+
+void TestCli::statsAndShow() {
+    Run r = ladm_run({"stats", "--cache", m_db, "--run", "1", "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto j = QJsonDocument::fromJson(r.out.toUtf8()).object()["domains"].toObject();
+    QCOMPARE(j["(all)"].toObject()["samples"].toInt(), 25);
+    QCOMPARE(j["(all)"].toObject()["too_short"].toInt(), 1);
+    QCOMPARE(j["Books"].toObject()["samples"].toInt(), 9);
+    r = ladm_run({"show", "doc0", "--cache", m_db, "--run", "1", "--model", m_model});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(r.out.contains("CDS"));
+    QVERIFY(r.out.contains("strongest distant dependencies"));
+    QVERIFY(r.out.contains("query:"));
+    QCOMPARE(ladm_run({"show", "nope", "--cache", m_db}).code, 1);
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

@@ -3,6 +3,11 @@
 #include "app/commands.h"
 #include "core/score_job.h"
 #include "core/selection.h"
+#include "core/shard_merge.h"
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -14,6 +19,7 @@ namespace ladm::cli {
 namespace {
 
 const char* kHelp = R"(usage: ladm score --model DIR --cache DB [options] INPUT...
+       ladm score --model DIR --shard-dir OUT [--shard K/N] [options] INPUT...
 
 Scores every sample of INPUT (.jsonl, .jsonl.gz, .jsonl.zst files, directories or globs;
 directories of plain text/code files give one sample per file) with the LADM calculator
@@ -37,7 +43,11 @@ Run:
   --device D          auto | cpu | cuda | cuda:N (default auto)
   --threads N         libtorch threads (default: libtorch's choice)
   --scores-out FILE   append one JSON line per sample: id, domain, tokens, cds, status, error
-  --shard K/N         score only the samples whose id hashes to shard K of N (0-based)
+  --shard K/N         score only the samples whose id hashes to shard K of N (0-based);
+                      inside a Slurm array job SLURM_ARRAY_TASK_ID / _COUNT are used
+  --shard-dir OUT     cluster task mode: results go to OUT/task-K-of-N.db and, when the
+                      task is done, OUT/task-K-of-N.done (a re-run of a finished task exits
+                      at once; a requeued one resumes). Merge with: ladm merge OUT --cache DB
   --quiet             no progress display
 
 Progress goes to stderr: a bar on a terminal, a line every 10 s otherwise. Bad records
@@ -117,7 +127,7 @@ bool parse_int(const std::optional<std::string>& v, int* out) {
 int cmd_score(const std::vector<std::string>& argv) {
     Args a(argv, {"help", "strict", "quiet"},
            {"model", "cache", "span", "d-afs", "d-cds", "max-len", "ablation", "text-key", "id-key",
-            "domain-key", "max-line-bytes", "device", "threads", "scores-out", "shard"});
+            "domain-key", "max-line-bytes", "device", "threads", "scores-out", "shard", "shard-dir"});
     if (a.flag("help")) {
         std::cout << kHelp;
         return kOk;
@@ -127,12 +137,14 @@ int cmd_score(const std::vector<std::string>& argv) {
         return kUsage;
     };
     if (!a.ok()) return usage(a.error());
-    if (!a.get("model") || !a.get("cache")) return usage("--model DIR and --cache DB are required");
+    const std::string shard_dir = a.get("shard-dir").value_or("");
+    if (!a.get("model") || (!a.get("cache") && shard_dir.empty()))
+        return usage("--model DIR and --cache DB (or --shard-dir OUT) are required");
     if (a.positional().empty()) return usage("no INPUT given");
 
     ScoreJobOptions o;
     o.inputs = a.positional();
-    o.cache_path = *a.get("cache");
+    o.cache_path = a.get("cache").value_or("");
     o.scores_out = a.get("scores-out").value_or("");
     if (!parse_int(a.get("span"), &o.params.span) || !parse_int(a.get("d-afs"), &o.params.d_afs) ||
         !parse_int(a.get("d-cds"), &o.params.d_cds) ||
@@ -158,6 +170,17 @@ int cmd_score(const std::vector<std::string>& argv) {
         if (std::sscanf(sh->c_str(), "%d/%d", &o.shard_index, &o.shard_count) != 2 ||
             o.shard_count < 1 || o.shard_index < 0 || o.shard_index >= o.shard_count)
             return usage("--shard takes K/N with 0 <= K < N");
+    } else if (shard_from_slurm_env(&o.shard_index, &o.shard_count)) {
+        std::cerr << "Slurm array task: shard " << o.shard_index << " of " << o.shard_count << "\n";
+    }
+    if (!shard_dir.empty()) {
+        if (!a.get("shard") && o.shard_count == 1 && std::getenv("SLURM_ARRAY_TASK_ID"))
+            return usage("this Slurm array does not start at 0 or is a partial resubmission: pass --shard K/N");
+        if (!a.get("shard") && !std::getenv("SLURM_ARRAY_TASK_ID"))
+            return usage("--shard-dir needs --shard K/N or a Slurm array task");
+        std::error_code ec;
+        std::filesystem::create_directories(shard_dir, ec);
+        if (o.cache_path.empty()) o.cache_path = task_db_path(shard_dir, o.shard_index, o.shard_count);
     }
     EngineOptions eo;
     eo.device = a.get("device").value_or("auto");
@@ -177,6 +200,19 @@ int cmd_score(const std::vector<std::string>& argv) {
     }
     for (const auto& w : engine->info().warnings)
         std::cerr << "warning: " << w << "\n";
+    const std::string marker = shard_dir.empty() ? "" : task_marker_path(shard_dir, o.shard_index, o.shard_count);
+    const std::string failed = shard_dir.empty() ? "" : task_failed_path(shard_dir, o.shard_index, o.shard_count);
+    if (!marker.empty()) {
+        std::ifstream mf(marker);
+        const auto m = nlohmann::json::parse(mf, nullptr, false);
+        if (m.is_object() && m.value("model_fingerprint", "") == engine->info().fingerprint &&
+            m.value("ladm_params", "") == params_json(o.params)) {
+            std::cerr << "task " << o.shard_index << " of " << o.shard_count << " already complete (" << marker
+                      << ")\n";
+            return kOk;
+        }
+        std::filesystem::remove(failed);
+    }
     const bool quiet = a.flag("quiet");
     if (!quiet)
         std::cerr << "model " << model << " (" << engine->info().config.model_type << ", "
@@ -214,7 +250,17 @@ int cmd_score(const std::vector<std::string>& argv) {
     }
     if (!ok) {
         std::cerr << "ladm score: " << err << "\n";
+        if (!failed.empty()) std::ofstream(failed) << err << "\n";
         return kFailure;
+    }
+    if (!marker.empty()) {
+        nlohmann::json m = {{"task", o.shard_index}, {"tasks", o.shard_count},
+                            {"model_fingerprint", engine->info().fingerprint}, {"ladm_params", params_json(o.params)},
+                            {"samples", t.samples}, {"scored", t.scored}, {"cached", t.cached}, {"failed", t.failed},
+                            {"bad_input", sum.problems.size()}};
+        const std::string tmp = marker + ".tmp";
+        std::ofstream(tmp) << m.dump(2) << "\n";
+        std::filesystem::rename(tmp, marker); // atomic: a marker is whole or absent
     }
     return kOk;
 }

@@ -9,6 +9,7 @@ namespace ladm::cli {
 enum ExitCode {
     kOk = 0,
     kFailure = 1, // the work failed (bad model, unreadable input)
+    kIncomplete = 3, // ladm merge: merged, but some tasks are missing/incomplete/failed
     kUsage = 64,  // bad command line (as sysexits.h EX_USAGE)
 };
 
@@ -19,5 +20,6 @@ int cmd_stats(const std::vector<std::string>& args);
 int cmd_override(const std::vector<std::string>& args);
 int cmd_export(const std::vector<std::string>& args);
 int cmd_show(const std::vector<std::string>& args);
+int cmd_merge(const std::vector<std::string>& args);
 
 } // namespace ladm::cli

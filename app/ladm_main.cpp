@@ -15,12 +15,14 @@ commands:
   stats      per-domain counts, tokens and CDS quantiles
   show       one sample's spans and strongest distant dependencies
   override   keep or reject one sample by hand
+  merge      ingest a cluster run's task files (score --shard-dir) into a cache
   tokenize   print the ids and character offsets a checkpoint's tokenizer produces
 
   ladm <command> --help   options of one command
   ladm --version
 
-exit codes: 0 ok, 1 the work failed (message on stderr), 64 bad command line
+exit codes: 0 ok, 1 the work failed (message on stderr), 3 merge: some tasks missing or
+incomplete, 64 bad command line
 )";
 
 } // namespace
@@ -43,6 +45,7 @@ int main(int argc, char** argv) {
     if (cmd == "override") return ladm::cli::cmd_override(args);
     if (cmd == "export") return ladm::cli::cmd_export(args);
     if (cmd == "show") return ladm::cli::cmd_show(args);
+    if (cmd == "merge") return ladm::cli::cmd_merge(args);
     std::cerr << "ladm: unknown command '" << cmd << "' (see ladm --help)\n";
     return ladm::cli::kUsage;
 }

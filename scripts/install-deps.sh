@@ -13,6 +13,8 @@ PKGS=(
   # tokenizers, corpus formats, cache
   libsentencepiece-dev sentencepiece libpcre2-dev
   libzstd-dev zlib1g-dev libsqlite3-dev nlohmann-json3-dev libxxhash-dev libutf8proc-dev
+  # cluster integration test: a real local Slurm cluster
+  slurm-wlm munge
   # headless GUI tests and screenshots
   xvfb xauth
 )

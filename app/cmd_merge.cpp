@@ -26,7 +26,8 @@ int cmd_merge(const std::vector<std::string>& argv) {
         return kOk;
     }
     if (!a.ok() || !a.get("cache") || a.positional().size() != 1) {
-        std::cerr << "ladm merge: " << (a.ok() ? "DIR and --cache DB are required" : a.error()) << "\n";
+        std::cerr << "ladm merge: " << (a.ok() ? "DIR and --cache DB are required" : a.error())
+                  << "\n";
         return kUsage;
     }
     std::string err;
@@ -37,9 +38,10 @@ int cmd_merge(const std::vector<std::string>& argv) {
         return kFailure;
     }
     std::cout << "tasks: " << rep.tasks << "  complete " << rep.complete.size() << "  incomplete "
-              << rep.incomplete.size() << "  failed " << rep.failed.size() << "  missing " << rep.missing.size()
-              << "  results merged " << rep.results_merged << "\n";
-    for (const auto& m : rep.messages) std::cout << m << "\n";
+              << rep.incomplete.size() << "  failed " << rep.failed.size() << "  missing "
+              << rep.missing.size() << "  results merged " << rep.results_merged << "\n";
+    for (const auto& m : rep.messages)
+        std::cout << m << "\n";
     const bool all = int(rep.complete.size()) == rep.tasks;
     return all ? kOk : kIncomplete;
 }

@@ -127,7 +127,8 @@ bool parse_int(const std::optional<std::string>& v, int* out) {
 int cmd_score(const std::vector<std::string>& argv) {
     Args a(argv, {"help", "strict", "quiet"},
            {"model", "cache", "span", "d-afs", "d-cds", "max-len", "ablation", "text-key", "id-key",
-            "domain-key", "max-line-bytes", "device", "threads", "scores-out", "shard", "shard-dir"});
+            "domain-key", "max-line-bytes", "device", "threads", "scores-out", "shard",
+            "shard-dir"});
     if (a.flag("help")) {
         std::cout << kHelp;
         return kOk;
@@ -175,12 +176,14 @@ int cmd_score(const std::vector<std::string>& argv) {
     }
     if (!shard_dir.empty()) {
         if (!a.get("shard") && o.shard_count == 1 && std::getenv("SLURM_ARRAY_TASK_ID"))
-            return usage("this Slurm array does not start at 0 or is a partial resubmission: pass --shard K/N");
+            return usage("this Slurm array does not start at 0 or is a partial resubmission: pass "
+                         "--shard K/N");
         if (!a.get("shard") && !std::getenv("SLURM_ARRAY_TASK_ID"))
             return usage("--shard-dir needs --shard K/N or a Slurm array task");
         std::error_code ec;
         std::filesystem::create_directories(shard_dir, ec);
-        if (o.cache_path.empty()) o.cache_path = task_db_path(shard_dir, o.shard_index, o.shard_count);
+        if (o.cache_path.empty())
+            o.cache_path = task_db_path(shard_dir, o.shard_index, o.shard_count);
     }
     EngineOptions eo;
     eo.device = a.get("device").value_or("auto");
@@ -200,15 +203,17 @@ int cmd_score(const std::vector<std::string>& argv) {
     }
     for (const auto& w : engine->info().warnings)
         std::cerr << "warning: " << w << "\n";
-    const std::string marker = shard_dir.empty() ? "" : task_marker_path(shard_dir, o.shard_index, o.shard_count);
-    const std::string failed = shard_dir.empty() ? "" : task_failed_path(shard_dir, o.shard_index, o.shard_count);
+    const std::string marker =
+        shard_dir.empty() ? "" : task_marker_path(shard_dir, o.shard_index, o.shard_count);
+    const std::string failed =
+        shard_dir.empty() ? "" : task_failed_path(shard_dir, o.shard_index, o.shard_count);
     if (!marker.empty()) {
         std::ifstream mf(marker);
         const auto m = nlohmann::json::parse(mf, nullptr, false);
         if (m.is_object() && m.value("model_fingerprint", "") == engine->info().fingerprint &&
             m.value("ladm_params", "") == params_json(o.params)) {
-            std::cerr << "task " << o.shard_index << " of " << o.shard_count << " already complete (" << marker
-                      << ")\n";
+            std::cerr << "task " << o.shard_index << " of " << o.shard_count
+                      << " already complete (" << marker << ")\n";
             return kOk;
         }
         std::filesystem::remove(failed);
@@ -254,9 +259,14 @@ int cmd_score(const std::vector<std::string>& argv) {
         return kFailure;
     }
     if (!marker.empty()) {
-        nlohmann::json m = {{"task", o.shard_index}, {"tasks", o.shard_count},
-                            {"model_fingerprint", engine->info().fingerprint}, {"ladm_params", params_json(o.params)},
-                            {"samples", t.samples}, {"scored", t.scored}, {"cached", t.cached}, {"failed", t.failed},
+        nlohmann::json m = {{"task", o.shard_index},
+                            {"tasks", o.shard_count},
+                            {"model_fingerprint", engine->info().fingerprint},
+                            {"ladm_params", params_json(o.params)},
+                            {"samples", t.samples},
+                            {"scored", t.scored},
+                            {"cached", t.cached},
+                            {"failed", t.failed},
                             {"bad_input", sum.problems.size()}};
         const std::string tmp = marker + ".tmp";
         std::ofstream(tmp) << m.dump(2) << "\n";

@@ -1,0 +1,73 @@
+// The corpus table: one row per scored sample of a run, read from the cache page by page
+// (fetchMore), so a million rows cost only what is on screen. Sorting and filtering run in
+// SQL. The model keeps value snapshots; views never touch SQL or the engine.
+#pragma once
+
+#include <QAbstractTableModel>
+#include <QString>
+#include <QVector>
+
+#include <memory>
+#include <optional>
+
+namespace ladm {
+class Cache;
+}
+
+namespace ladm::ui {
+
+struct RowData {
+    qint64 sampleId = 0;
+    QString key, domain, status, decision;
+    qint64 tokens = 0;
+    double cds = 0;
+};
+
+struct TableFilter {
+    QString domain; // empty = all
+    QString status; // empty = all
+    std::optional<double> minCds, maxCds;
+    QString search; // substring of the id
+};
+
+class CorpusTableModel : public QAbstractTableModel {
+    Q_OBJECT
+  public:
+    enum Column { Id, Domain, Tokens, Cds, Status, Decision, ColumnCount };
+    static constexpr int kPage = 500;
+
+    explicit CorpusTableModel(QObject* parent = nullptr);
+    ~CorpusTableModel() override;
+
+    // Opens (its own connection to) the cache and shows `run`. false + error on failure.
+    bool open(const QString& cachePath, qint64 run, QString* error);
+    void setFilter(const TableFilter& f);
+    // Re-reads the row count and the loaded pages (after new results or overrides).
+    void refresh();
+    qint64 run() const { return m_run; }
+    qint64 totalRows() const { return m_total; }
+    const RowData* rowData(int row) const;
+    int rowOfSample(qint64 sampleId) const; // -1 if not loaded
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role) const override;
+    QVariant headerData(int section, Qt::Orientation o, int role) const override;
+    void sort(int column, Qt::SortOrder order) override;
+    bool canFetchMore(const QModelIndex& parent) const override;
+    void fetchMore(const QModelIndex& parent) override;
+
+  private:
+    QString whereClause(QVector<QVariant>* binds) const;
+    QVector<RowData> query(int offset, int limit) const;
+    qint64 countRows() const;
+
+    std::unique_ptr<Cache> m_cache;
+    qint64 m_run = 0, m_total = 0;
+    QVector<RowData> m_rows;
+    TableFilter m_filter;
+    int m_sortColumn = Id;
+    Qt::SortOrder m_order = Qt::AscendingOrder;
+};
+
+} // namespace ladm::ui

@@ -1,0 +1,148 @@
+// LADM Studio's main window: corpus table, sample viewer, distributions, selection and
+// review, background scoring. The model lives in a ScoringWorker on its own thread; the
+// window only sends it commands and shows what comes back.
+#pragma once
+
+#include "core/selection.h"
+#include "ui/scoring_worker.h"
+
+#include <QMainWindow>
+#include <QStringList>
+
+#include <memory>
+#include <vector>
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QProgressBar;
+class QTableView;
+class QTextBrowser;
+class QThread;
+class QTimer;
+
+namespace ladm {
+class Cache;
+}
+
+namespace ladm::ui {
+
+class CorpusTableModel;
+class DistributionView;
+class SampleViewer;
+class SelectionPanel;
+
+struct StudioOptions {
+    QString modelDir;  // empty: the bundled calculator, if present
+    QString cachePath; // empty: derived from the inputs
+    QStringList inputs;
+    bool startScoring = false;
+    LadmParams params;
+    QString device = "auto";
+    int threads = 0;
+};
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+  public:
+    explicit MainWindow(const StudioOptions& o, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // For tests and scripts.
+    CorpusTableModel* tableModel() const { return m_table; }
+    bool isScoring() const { return m_scoring; }
+    bool modelReady() const { return m_modelReady; }
+    QString cachePath() const { return m_cachePath; }
+    const SelectionResult& selection() const { return m_selection; }
+    SelectionPanel* selectionPanel() const { return m_selPanel; }
+    SampleViewer* viewer() const { return m_viewer; }
+    DistributionView* distributions() const { return m_dist; }
+    QTabWidget* tabs() const { return m_tabs; }
+
+    void openCorpus(const QStringList& inputs, const QString& cachePath = {});
+    void openCache(const QString& path);
+    void loadModel(const QString& dir);
+    void startScoring();
+    void setDecision(qint64 sampleId, const QString& decision, const QString& note = {});
+    void showSample(qint64 sampleId);
+    bool exportTo(const QString& out, const QString& rejected, const QString& format,
+                  QString* error);
+    static QString defaultCachePath(const QStringList& inputs);
+    static QString bundledModelDir();
+
+  Q_SIGNALS:
+    void scoringFinished(bool ok);
+    void candidatesUpdated();
+    void sampleShown(qint64 sampleId);
+    // to the worker (queued)
+    void requestLoadModel(const QString& dir, const QString& device, int threads);
+    void requestScore(const QStringList& inputs, const QString& cache, const ladm::LadmParams& p);
+    void requestInspect(qint64 sampleId, const QString& cache, qint64 run, int layer,
+                        int generation);
+
+  protected:
+    void closeEvent(QCloseEvent* e) override;
+
+  private:
+    void buildUi();
+    void buildActions();
+    void refreshRuns();
+    void reloadCandidates();
+    void recomputeSelection();
+    void reviewStep(int delta);
+    void decideCurrent(const QString& decision, bool askNote);
+    void showWhy(const SampleInspection& s);
+    void setRun(qint64 run);
+    void onProgress(const ScoreJobProgress& p);
+    void onFinished(bool ok, bool cancelled, const QString& summary);
+    void exportDialog();
+    void rememberCorpus(const QStringList& inputs);
+    void applyFilter();
+
+    StudioOptions m_opts;
+    QThread* m_thread;
+    ScoringWorker* m_worker;
+    std::unique_ptr<Cache> m_cache; // the GUI thread's own connection
+    QString m_cachePath;
+    QStringList m_inputs;
+    qint64 m_run = 0;
+    bool m_scoring = false, m_modelReady = false;
+    int m_layers = 0;
+    QString m_modelDir;
+
+    std::shared_ptr<const std::vector<Candidate>> m_candidates;
+    std::vector<std::string> m_keys; // parallel to candidates (sample ids as text)
+    SelectionResult m_selection;
+    SelectionRecipe m_recipe;
+    int m_candidateGeneration = 0, m_inspectGeneration = 0;
+    qint64 m_currentSample = 0;
+    std::vector<qint64> m_reviewOrder;
+    int m_reviewPos = -1;
+
+    CorpusTableModel* m_table;
+    QTableView* m_tableView;
+    QComboBox* m_domainFilter;
+    QComboBox* m_statusFilter;
+    QDoubleSpinBox* m_minCds;
+    QDoubleSpinBox* m_maxCds;
+    QLineEdit* m_search;
+    SampleViewer* m_viewer;
+    QTextBrowser* m_why;
+    DistributionView* m_dist;
+    SelectionPanel* m_selPanel;
+    QTabWidget* m_tabs;
+    QListWidget* m_problems;
+    QComboBox* m_runBox;
+    QProgressBar* m_progressBar;
+    QLabel* m_progressLabel;
+    QLabel* m_modelLabel;
+    QAction* m_scoreAction;
+    QAction* m_pauseAction;
+    QAction* m_cancelAction;
+    QTimer* m_refreshTimer;
+    QTimer* m_selectionTimer;
+};
+
+} // namespace ladm::ui

@@ -1,0 +1,167 @@
+#include "ui/sample_viewer.h"
+
+#include "ui/span_heatmap.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QSplitter>
+#include <QTextBlock>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace ladm::ui {
+
+SampleViewer::SampleViewer(QWidget* parent)
+    : QWidget(parent) {
+    m_header = new QLabel(tr("Select a sample in the table."));
+    m_header->setWordWrap(true);
+    m_layer = new QComboBox;
+    m_layer->addItem(tr("mean over layers"), -1);
+    m_text = new QPlainTextEdit;
+    m_text->setReadOnly(true);
+    m_text->setLineWrapMode(QPlainTextEdit::WidgetWidth);
+    m_heatmap = new SpanHeatmap;
+    m_legend = new QLabel;
+    QImage grad(200, 12, QImage::Format_RGB32);
+    for (int x = 0; x < 200; ++x)
+        for (int y = 0; y < 12; ++y)
+            grad.setPixelColor(x, y, heat_color(x / 199.0));
+    auto* legendImg = new QLabel;
+    legendImg->setPixmap(QPixmap::fromImage(grad));
+    m_legend->setText(tr("span tint: AFS, low to high; heatmap: attention mass (log scale)"));
+
+    auto* top = new QHBoxLayout;
+    top->addWidget(m_header, 1);
+    top->addWidget(new QLabel(tr("layer:")));
+    top->addWidget(m_layer);
+    auto* legend = new QHBoxLayout;
+    legend->addWidget(legendImg);
+    legend->addWidget(m_legend, 1);
+    auto* split = new QSplitter;
+    split->addWidget(m_text);
+    split->addWidget(m_heatmap);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    auto* lay = new QVBoxLayout(this);
+    lay->addLayout(top);
+    lay->addWidget(split, 1);
+    lay->addLayout(legend);
+
+    connect(m_layer, &QComboBox::currentIndexChanged, this,
+            [this] { Q_EMIT layerChanged(layer()); });
+    connect(m_heatmap, &SpanHeatmap::querySpanClicked, this, &SampleViewer::highlightDependencies);
+}
+
+void SampleViewer::setLayerCount(int layers) {
+    QSignalBlocker b(m_layer);
+    m_layer->clear();
+    m_layer->addItem(tr("mean over layers"), -1);
+    for (int l = 0; l < layers; ++l)
+        m_layer->addItem(tr("layer %1").arg(l), l);
+}
+
+int SampleViewer::layer() const {
+    return m_layer->currentData().toInt();
+}
+
+void SampleViewer::showMessage(const QString& text) {
+    m_header->setText(text);
+    m_text->clear();
+    m_heatmap->clear();
+}
+
+int SampleViewer::charOfToken(qint64 token) const {
+    if (m_s.tokenCharBegin.isEmpty()) return 0;
+    if (token >= m_s.tokenCharBegin.size()) return int(m_s.text.size());
+    return m_s.tokenCharBegin[int(std::max<qint64>(0, token))];
+}
+
+void SampleViewer::show(const SampleInspection& s) {
+    m_s = s;
+    if (!s.error.isEmpty()) {
+        showMessage(tr("Cannot show this sample: %1").arg(s.error));
+        return;
+    }
+    m_header->setText(
+        tr("%1 tokens, status %2%3")
+            .arg(s.tokens)
+            .arg(s.status)
+            .arg(s.status == "ok" ? tr(", CDS %1").arg(s.cds, 0, 'f', 4) : QString()));
+    // Plain text first (fast even for 32K-token documents), then the tints as extra
+    // selections, which do not touch the document.
+    m_text->setPlainText(s.text);
+    QList<QTextEdit::ExtraSelection> sel;
+    double amax = 0;
+    for (double a : s.afs)
+        amax = std::max(amax, a);
+    for (int i = 0; i < s.spanStarts.size() && i < s.afs.size(); ++i) {
+        QTextEdit::ExtraSelection x;
+        x.cursor = QTextCursor(m_text->document());
+        x.cursor.setPosition(charOfToken(s.spanStarts[i]));
+        x.cursor.setPosition(charOfToken(s.spanStarts[i] + s.span), QTextCursor::KeepAnchor);
+        x.format.setBackground(heat_color(amax > 0 ? 0.15 + 0.85 * s.afs[i] / amax : 0));
+        x.format.setToolTip(tr("query span [%1, %2): AFS %3")
+                                .arg(s.spanStarts[i])
+                                .arg(s.spanStarts[i] + s.span)
+                                .arg(s.afs[i], 0, 'g', 4));
+        sel << x;
+    }
+    m_text->setExtraSelections(sel);
+    m_heatmap->setData(s.spanStarts, s.windows, s.tokens, s.span, s.mass);
+}
+
+QVector<QPair<qint64, float>> SampleViewer::strongestWindows(int spanIndex, int count) const {
+    QVector<QPair<qint64, float>> out;
+    if (spanIndex < 0 || spanIndex >= m_s.spanStarts.size()) return out;
+    const qint64 t = m_s.spanStarts[spanIndex];
+    for (qint64 w = 0; w < m_s.windows; ++w) {
+        const qint64 b = m_heatmap->windowBegin(w);
+        if (b >= t || t - b < 2 * m_s.span) continue; // distant windows only
+        out.push_back({b, m_s.mass[spanIndex * m_s.windows + w]});
+    }
+    std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.second > b.second; });
+    if (out.size() > count) out.resize(count);
+    return out;
+}
+
+void SampleViewer::highlightDependencies(int spanIndex) {
+    auto sel = m_text->extraSelections();
+    // drop the previous dependency marks (they carry a property)
+    sel.erase(std::remove_if(sel.begin(), sel.end(),
+                             [](const QTextEdit::ExtraSelection& x) {
+                                 return x.format.property(QTextFormat::UserProperty).toBool();
+                             }),
+              sel.end());
+    const auto top = strongestWindows(spanIndex, 5);
+    for (const auto& [b, mass] : top) {
+        QTextEdit::ExtraSelection x;
+        x.cursor = QTextCursor(m_text->document());
+        x.cursor.setPosition(charOfToken(b));
+        x.cursor.setPosition(charOfToken(b + m_s.span), QTextCursor::KeepAnchor);
+        x.format.setBackground(QColor(120, 170, 255));
+        x.format.setProperty(QTextFormat::UserProperty, true);
+        x.format.setToolTip(
+            tr("drawn on by query span %1: mass %2").arg(spanIndex).arg(double(mass), 0, 'g', 4));
+        sel << x;
+    }
+    const qint64 t = m_s.spanStarts.value(spanIndex);
+    QTextEdit::ExtraSelection q;
+    q.cursor = QTextCursor(m_text->document());
+    q.cursor.setPosition(charOfToken(t));
+    q.cursor.setPosition(charOfToken(t + m_s.span), QTextCursor::KeepAnchor);
+    q.format.setBackground(QColor(170, 255, 170));
+    q.format.setProperty(QTextFormat::UserProperty, true);
+    sel << q;
+    m_text->setExtraSelections(sel);
+    if (!top.isEmpty()) {
+        QTextCursor c(m_text->document());
+        c.setPosition(charOfToken(top.front().first));
+        m_text->setTextCursor(c);
+        m_text->centerCursor();
+    }
+}
+
+} // namespace ladm::ui

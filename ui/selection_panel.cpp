@@ -1,0 +1,126 @@
+#include "ui/selection_panel.h"
+
+#include "ui/domain_summary_model.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QPushButton>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace ladm::ui {
+
+SelectionPanel::SelectionPanel(QWidget* parent)
+    : QWidget(parent) {
+    m_mode = new QComboBox;
+    m_mode->addItem(tr("reference (authors' budget loop)"), "reference");
+    m_mode->addItem(tr("budget, exact"), "budget-exact");
+    m_mode->addItem(tr("threshold"), "threshold");
+    m_mode->addItem(tr("top fraction"), "top");
+    m_budget = new QLineEdit("1B");
+    m_budget->setToolTip(tr("tokens: 500M, 1B, 2.5B, 1073741824"));
+    m_threshold = new QDoubleSpinBox;
+    m_threshold->setDecimals(4);
+    m_threshold->setRange(-1e9, 1e9);
+    m_threshold->setSingleStep(0.001);
+    m_top = new QDoubleSpinBox;
+    m_top->setRange(0, 1);
+    m_top->setSingleStep(0.05);
+    m_top->setValue(0.25);
+    m_result = new QLabel;
+    m_result->setWordWrap(true);
+    m_summary = new DomainSummaryModel(this);
+    m_table = new QTableView;
+    m_table->setModel(m_summary);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->verticalHeader()->hide();
+    m_review = new QComboBox;
+    m_review->addItem(tr("kept"), "kept");
+    m_review->addItem(tr("dropped"), "dropped");
+    m_review->addItem(tr("borderline"), "borderline");
+    auto* prev = new QPushButton(tr("&Previous (P)"));
+    auto* next = new QPushButton(tr("&Next (N)"));
+
+    auto* form = new QFormLayout;
+    form->addRow(tr("mode"), m_mode);
+    form->addRow(tr("token budget"), m_budget);
+    form->addRow(tr("CDS threshold"), m_threshold);
+    form->addRow(tr("top fraction"), m_top);
+    auto* review = new QHBoxLayout;
+    review->addWidget(new QLabel(tr("review:")));
+    review->addWidget(m_review);
+    review->addWidget(prev);
+    review->addWidget(next);
+    auto* keys = new QLabel(
+        tr("keys: N / P step, K keep, R reject, C clear (Shift+K / Shift+R ask for a note)"));
+    keys->setWordWrap(true);
+    auto* lay = new QVBoxLayout(this);
+    lay->addLayout(form);
+    lay->addWidget(m_result);
+    lay->addWidget(m_table, 1);
+    lay->addLayout(review);
+    lay->addWidget(keys);
+
+    auto changed = [this] {
+        const QString m = m_mode->currentData().toString();
+        m_budget->setEnabled(m == "reference" || m == "budget-exact");
+        m_threshold->setEnabled(m == "threshold");
+        m_top->setEnabled(m == "top");
+        Q_EMIT recipeChanged();
+    };
+    connect(m_mode, &QComboBox::currentIndexChanged, this, changed);
+    connect(m_budget, &QLineEdit::textChanged, this, changed);
+    connect(m_threshold, &QDoubleSpinBox::valueChanged, this, changed);
+    connect(m_top, &QDoubleSpinBox::valueChanged, this, changed);
+    connect(prev, &QPushButton::clicked, this, [this] { Q_EMIT reviewStep(-1); });
+    connect(next, &QPushButton::clicked, this, [this] { Q_EMIT reviewStep(+1); });
+    connect(m_review, &QComboBox::currentIndexChanged, this, &SelectionPanel::reviewListChanged);
+    changed();
+}
+
+bool SelectionPanel::recipe(SelectionRecipe* r, QString* error) const {
+    r->mode = *parse_select_mode(m_mode->currentData().toString().toStdString());
+    if (!parse_token_count(m_budget->text().trimmed().toStdString(), &r->budget)) {
+        *error = tr("'%1' is not a token count (try 500M or 1B)").arg(m_budget->text());
+        return false;
+    }
+    r->threshold = m_threshold->value();
+    r->top_fraction = m_top->value();
+    return true;
+}
+
+void SelectionPanel::setThreshold(double t) {
+    QSignalBlocker b(m_threshold);
+    m_threshold->setValue(t);
+    if (m_mode->currentData().toString() == "threshold") Q_EMIT recipeChanged();
+}
+
+void SelectionPanel::showResult(const SelectionResult& r, int64_t budget, bool partial) {
+    const QLocale loc;
+    if (!r.error.empty()) {
+        m_result->setText(QString::fromStdString(r.error));
+        return;
+    }
+    QString text = tr("keeps %1 samples, %2 of %3 tokens")
+                       .arg(r.kept.size())
+                       .arg(loc.toString(qlonglong(r.kept_tokens)))
+                       .arg(loc.toString(qlonglong(r.total_tokens)));
+    const QString m = m_mode->currentData().toString();
+    if (m == "reference" || m == "budget-exact")
+        text +=
+            tr(" (budget %1, stopped at %2%)").arg(loc.toString(qlonglong(budget))).arg(r.percent);
+    if (partial) text += tr(" - partial: scoring in progress");
+    m_result->setText(text);
+    m_summary->setResult(r, budget);
+}
+
+QString SelectionPanel::reviewList() const {
+    return m_review->currentData().toString();
+}
+
+} // namespace ladm::ui

@@ -1,0 +1,47 @@
+// The selection controls (the modes of `ladm select`), the per-domain summary of what they
+// keep, and the review controls (step through kept / dropped / borderline samples).
+#pragma once
+
+#include "core/selection.h"
+
+#include <QWidget>
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QTableView;
+class QPushButton;
+
+namespace ladm::ui {
+
+class DomainSummaryModel;
+
+class SelectionPanel : public QWidget {
+    Q_OBJECT
+  public:
+    explicit SelectionPanel(QWidget* parent = nullptr);
+    // The recipe as the controls say; false + message when the budget text is not a count.
+    bool recipe(SelectionRecipe* out, QString* error) const;
+    void setThreshold(double t); // from the distribution view
+    void showResult(const SelectionResult& r, int64_t budget, bool partial);
+    DomainSummaryModel* summaryModel() const { return m_summary; }
+    QString reviewList() const; // kept | dropped | borderline
+
+  Q_SIGNALS:
+    void recipeChanged();
+    void reviewStep(int delta); // -1 previous, +1 next
+    void reviewListChanged();
+
+  private:
+    QComboBox* m_mode;
+    QLineEdit* m_budget;
+    QDoubleSpinBox* m_threshold;
+    QDoubleSpinBox* m_top;
+    QLabel* m_result;
+    QTableView* m_table;
+    DomainSummaryModel* m_summary;
+    QComboBox* m_review;
+};
+
+} // namespace ladm::ui

@@ -1,0 +1,146 @@
+#include "ui/span_heatmap.h"
+
+#include <QMouseEvent>
+#include <QPainter>
+#include <QToolTip>
+
+#include <algorithm>
+#include <cmath>
+
+namespace ladm::ui {
+
+QColor heat_color(double t) {
+    t = std::clamp(t, 0.0, 1.0);
+    // white -> yellow -> orange -> dark red
+    const double r = 1.0 - 0.45 * std::max(0.0, t - 0.6) / 0.4;
+    const double g = 1.0 - 0.9 * t;
+    const double b = 1.0 - std::min(1.0, t * 2.2);
+    return QColor::fromRgbF(float(r), float(std::max(0.0, g)), float(std::max(0.0, b)));
+}
+
+SpanHeatmap::SpanHeatmap(QWidget* parent)
+    : QWidget(parent) {
+    setMouseTracking(true);
+    setMinimumSize(160, 160);
+}
+
+void SpanHeatmap::setData(const QVector<qint64>& starts, qint64 windows, qint64 tokens, int span,
+                          const QVector<float>& mass) {
+    m_starts = starts;
+    m_windows = windows;
+    m_tokens = tokens;
+    m_span = span;
+    m_mass = mass;
+    m_selected = -1;
+    rebuildImage();
+    update();
+}
+
+void SpanHeatmap::clear() {
+    setData({}, 0, 0, 128, {});
+}
+
+qint64 SpanHeatmap::windowEnd(qint64 w) const {
+    return m_tokens - (m_windows - 1 - w) * m_span;
+}
+qint64 SpanHeatmap::windowBegin(qint64 w) const {
+    return std::max<qint64>(0, windowEnd(w) - m_span);
+}
+
+void SpanHeatmap::rebuildImage() {
+    const int rows = int(m_starts.size());
+    if (rows == 0 || m_windows == 0 || m_mass.size() < rows * m_windows) {
+        m_image = QImage();
+        return;
+    }
+    // Log scale over the non-zero cells: the mass spans orders of magnitude.
+    float lo = 1e30f, hi = 0;
+    for (float v : m_mass)
+        if (v > 0) lo = std::min(lo, v), hi = std::max(hi, v);
+    const double llo = std::log(std::max(lo, hi * 1e-4f)), lhi = std::log(std::max(hi, 1e-30f));
+    m_image = QImage(int(m_windows), rows, QImage::Format_RGB32);
+    m_image.fill(palette().color(QPalette::Base));
+    for (int r = 0; r < rows; ++r) {
+        const int y = rows - 1 - r; // descending t: the earliest query span at the top
+        for (qint64 w = 0; w < m_windows; ++w) {
+            const float v = m_mass[r * m_windows + w];
+            if (windowBegin(w) >= m_starts[r]) continue; // at or after the span: empty
+            const double t = v > 0 ? (std::log(v) - llo) / std::max(1e-9, lhi - llo) : 0;
+            m_image.setPixelColor(int(w), y, heat_color(t));
+        }
+    }
+}
+
+QRect SpanHeatmap::plotRect() const {
+    return rect().adjusted(4, 4, -4, -4);
+}
+
+void SpanHeatmap::resizeEvent(QResizeEvent*) {
+    update();
+}
+
+void SpanHeatmap::paintEvent(QPaintEvent*) {
+    QPainter p(this);
+    p.fillRect(rect(), palette().color(QPalette::Window));
+    if (m_image.isNull()) {
+        p.drawText(rect(), Qt::AlignCenter, tr("no span data"));
+        return;
+    }
+    const QRect r = plotRect();
+    p.drawImage(r, m_image);
+    if (m_selected >= 0) {
+        const int rows = int(m_starts.size());
+        const double h = double(r.height()) / rows;
+        const int y = int(r.top() + (rows - 1 - m_selected) * h);
+        p.setPen(QPen(Qt::blue, 2));
+        p.drawRect(QRect(r.left(), y, r.width(), std::max(2, int(h))));
+    }
+}
+
+bool SpanHeatmap::cellAt(const QPoint& pt, int* spanIndex, qint64* window) const {
+    const QRect r = plotRect();
+    if (m_image.isNull() || !r.contains(pt)) return false;
+    const int rows = int(m_starts.size());
+    const int y = int((pt.y() - r.top()) * double(rows) / r.height());
+    *spanIndex = rows - 1 - std::clamp(y, 0, rows - 1);
+    *window = std::clamp<qint64>(qint64((pt.x() - r.left()) * double(m_windows) / r.width()), 0,
+                                 m_windows - 1);
+    return true;
+}
+
+void SpanHeatmap::mouseMoveEvent(QMouseEvent* e) {
+    int s = 0;
+    qint64 w = 0;
+    if (!cellAt(e->position().toPoint(), &s, &w)) {
+        QToolTip::hideText();
+        return;
+    }
+    const qint64 t = m_starts[s];
+    if (windowBegin(w) >= t) {
+        QToolTip::showText(e->globalPosition().toPoint(),
+                           tr("query span [%1, %2): no earlier window here").arg(t).arg(t + m_span),
+                           this);
+        return;
+    }
+    const float mass = m_mass[s * m_windows + w];
+    QToolTip::showText(e->globalPosition().toPoint(),
+                       tr("query span [%1, %2)\nkey window [%3, %4)\ndistance %5 tokens\nmass %6")
+                           .arg(t)
+                           .arg(t + m_span)
+                           .arg(windowBegin(w))
+                           .arg(windowEnd(w))
+                           .arg(t - windowBegin(w))
+                           .arg(double(mass), 0, 'g', 4),
+                       this);
+}
+
+void SpanHeatmap::mousePressEvent(QMouseEvent* e) {
+    int s = 0;
+    qint64 w = 0;
+    if (!cellAt(e->position().toPoint(), &s, &w)) return;
+    m_selected = s;
+    update();
+    Q_EMIT querySpanClicked(s);
+}
+
+} // namespace ladm::ui

@@ -44,6 +44,7 @@ bool CorpusTableModel::open(const QString& cachePath, qint64 run, QString* error
         if (error) *error = QString::fromStdString(err);
         return false;
     }
+    m_changing = true;
     beginResetModel();
     m_cache = std::move(cache);
     m_run = run;
@@ -51,6 +52,7 @@ bool CorpusTableModel::open(const QString& cachePath, qint64 run, QString* error
     m_total = countRows();
     m_rows = query(0, kPage);
     endResetModel();
+    m_changing = false;
     return true;
 }
 
@@ -114,11 +116,13 @@ QVector<RowData> CorpusTableModel::query(int offset, int limit) const {
 }
 
 void CorpusTableModel::setFilter(const TableFilter& f) {
+    m_changing = true;
     beginResetModel();
     m_filter = f;
     m_total = countRows();
     m_rows = query(0, kPage);
     endResetModel();
+    m_changing = false;
 }
 
 void CorpusTableModel::refresh() {
@@ -138,16 +142,20 @@ void CorpusTableModel::refresh() {
         std::equal(m_rows.begin(), m_rows.end(), rows.begin(),
                    [](auto& a, auto& b) { return a.sampleId == b.sampleId; })) {
         // New rows after the loaded ones (natural order while scoring): append.
+        m_changing = true;
         beginInsertRows({}, int(m_rows.size()), int(rows.size()) - 1);
         m_rows = rows;
         m_total = total;
         endInsertRows();
+        m_changing = false;
         return;
     }
+    m_changing = true;
     beginResetModel();
     m_rows = rows;
     m_total = total;
     endResetModel();
+    m_changing = false;
 }
 
 const RowData* CorpusTableModel::rowData(int row) const {
@@ -216,27 +224,31 @@ QVariant CorpusTableModel::headerData(int section, Qt::Orientation o, int role) 
 
 void CorpusTableModel::sort(int column, Qt::SortOrder order) {
     if (column < 0 || column >= ColumnCount) return;
+    m_changing = true;
     beginResetModel();
     m_sortColumn = column;
     m_order = order;
     m_rows = query(0, kPage);
     endResetModel();
+    m_changing = false;
 }
 
 bool CorpusTableModel::canFetchMore(const QModelIndex& parent) const {
-    return !parent.isValid() && m_rows.size() < m_total;
+    return !parent.isValid() && !m_changing && m_rows.size() < m_total;
 }
 
 void CorpusTableModel::fetchMore(const QModelIndex& parent) {
-    if (parent.isValid()) return;
+    if (parent.isValid() || m_changing) return;
     auto more = query(int(m_rows.size()), kPage);
     if (more.isEmpty()) {
         m_total = m_rows.size();
         return;
     }
+    m_changing = true;
     beginInsertRows({}, int(m_rows.size()), int(m_rows.size() + more.size()) - 1);
     m_rows += more;
     endInsertRows();
+    m_changing = false;
 }
 
 } // namespace ladm::ui

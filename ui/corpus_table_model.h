@@ -66,6 +66,7 @@ class CorpusTableModel : public QAbstractTableModel {
     qint64 m_run = 0, m_total = 0;
     QVector<RowData> m_rows;
     TableFilter m_filter;
+    bool m_changing = false; // inside a reset/insert: no nested fetchMore
     int m_sortColumn = Id;
     Qt::SortOrder m_order = Qt::AscendingOrder;
 };

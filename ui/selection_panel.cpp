@@ -124,3 +124,15 @@ QString SelectionPanel::reviewList() const {
 }
 
 } // namespace ladm::ui
+
+namespace ladm::ui {
+
+void SelectionPanel::setMode(const QString& mode) {
+    m_mode->setCurrentIndex(std::max(0, m_mode->findData(mode)));
+}
+
+void SelectionPanel::setBudgetText(const QString& text) {
+    m_budget->setText(text);
+}
+
+} // namespace ladm::ui

@@ -27,6 +27,10 @@ class SelectionPanel : public QWidget {
     void showResult(const SelectionResult& r, int64_t budget, bool partial);
     DomainSummaryModel* summaryModel() const { return m_summary; }
     QString reviewList() const; // kept | dropped | borderline
+    // For scripts and tests: mode as in `ladm select` (reference, budget-exact, threshold,
+    // top) and the budget text ("1B").
+    void setMode(const QString& mode);
+    void setBudgetText(const QString& text);
 
   Q_SIGNALS:
     void recipeChanged();

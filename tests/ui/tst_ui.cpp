@@ -1,0 +1,217 @@
+// The desktop app under the offscreen platform: item models checked by
+// QAbstractItemModelTester, a full flow (open a corpus, score it with a tiny checkpoint in
+// the background, set a budget, override a sample, export, verify the file), and the
+// longest event-loop stall while scoring.
+#include "core/cache.h"
+#include "core/corpus.h"
+#include "tests/support/tiny_model.h"
+#include "ui/corpus_table_model.h"
+#include "ui/domain_summary_model.h"
+#include "ui/main_window.h"
+#include "ui/sample_viewer.h"
+#include "ui/selection_panel.h"
+
+#include <QAbstractItemModelTester>
+#include <QElapsedTimer>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cstdio>
+#include <set>
+
+using namespace ladm;
+using namespace ladm::ui;
+
+class TestUi : public QObject {
+    Q_OBJECT
+  private Q_SLOTS:
+    void initTestCase();
+    void tableModelUnderTester();
+    void summaryModelUnderTester();
+    void fullFlow();
+
+  private:
+    QTemporaryDir m_tmp;
+    QString m_model, m_corpus, m_cache;
+};
+
+void TestUi::initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    m_model = m_tmp.filePath("model");
+    test::TinyModelSpec s;
+    s.vocab = 256;
+    QCOMPARE(QString::fromStdString(test::write_tiny_checkpoint(m_model.toStdString(), s)),
+             QString());
+    test::write_byte_tokenizer(m_model.toStdString());
+    m_corpus = m_tmp.filePath("corpus.jsonl");
+    QProcess fx;
+    fx.start(LADM_FIXTURE, {"corpus", m_corpus, "40", "1500", "5"});
+    QVERIFY(fx.waitForFinished() && fx.exitCode() == 0);
+    m_cache = m_tmp.filePath("ui.db");
+}
+
+void TestUi::tableModelUnderTester() {
+    // A cache with results written directly (no model needed).
+    const QString path = m_tmp.filePath("table.db");
+    std::string err;
+    {
+        auto c = Cache::open(path.toStdString(), &err);
+        QVERIFY(c);
+        FileInfo fi;
+        QVERIFY(stat_file(m_corpus.toStdString(), &fi, &err));
+        int64_t fid = 0, inval = 0;
+        c->register_file(fi, &fid, &inval, &err);
+        const int64_t run = c->run_id("fp", "{}", "v", &err);
+        for (int i = 0; i < 1234; ++i) {
+            Sample s;
+            s.id = "s" + std::to_string(i);
+            s.domain = i % 3 ? "Books" : "ArXiv";
+            s.loc = {fi.path, i + 1, 0, 1};
+            const int64_t sid = c->upsert_sample(fid, s, &err);
+            StoredResult r;
+            r.status = i % 10 ? "ok" : "too_short";
+            r.cds = (i * 37 % 101) / 100.0;
+            r.tokens = 1000 + i;
+            c->put_result(run, sid, r, &err);
+        }
+    }
+    CorpusTableModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QString qerr;
+    QVERIFY(model.open(path, 1, &qerr));
+    QCOMPARE(model.totalRows(), qint64(1234));
+    QCOMPARE(model.rowCount(), CorpusTableModel::kPage); // fetched on demand
+    while (model.canFetchMore({}))
+        model.fetchMore({});
+    QCOMPARE(model.rowCount(), 1234);
+    model.sort(CorpusTableModel::Cds, Qt::DescendingOrder);
+    QVERIFY(model.rowData(0)->cds >= model.rowData(1)->cds);
+    TableFilter f;
+    f.domain = "ArXiv";
+    f.status = "ok";
+    f.minCds = 0.5;
+    model.setFilter(f);
+    for (int r = 0; r < model.rowCount(); ++r) {
+        QCOMPARE(model.rowData(r)->domain, QString("ArXiv"));
+        QVERIFY(model.rowData(r)->cds >= 0.5);
+    }
+    f = TableFilter();
+    f.search = "s12";
+    model.setFilter(f);
+    // ids containing "s12": s12, s120..s129, s1200..s1233 (1234 samples: s0..s1233)
+    QCOMPARE(model.totalRows(), qint64(1 + 10 + 34));
+}
+
+void TestUi::summaryModelUnderTester() {
+    DomainSummaryModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    std::vector<Candidate> c = {{1, "A", 0.9, 100}, {2, "A", 0.1, 100}, {3, "B", 0.5, 50}};
+    SelectionRecipe rc;
+    rc.mode = SelectMode::Top;
+    rc.top_count = 2;
+    model.setResult(select_samples(c, rc), 0);
+    QCOMPARE(model.rowCount(), 3); // A, B, total
+    QCOMPARE(
+        model.data(model.index(2, DomainSummaryModel::KeptSamples), Qt::DisplayRole).toString(),
+        QString("2"));
+    rc.top_count = 1;
+    model.setResult(select_samples(c, rc), 0);
+    QCOMPARE(
+        model.data(model.index(2, DomainSummaryModel::KeptSamples), Qt::DisplayRole).toString(),
+        QString("1"));
+}
+
+void TestUi::fullFlow() {
+    StudioOptions o;
+    o.modelDir = m_model;
+    o.inputs = {m_corpus};
+    o.cachePath = m_cache;
+    o.startScoring = true;
+    o.params.span = 16;
+    o.params.d_afs = 2;
+    o.params.d_cds = 2;
+    o.device = "cpu";
+    MainWindow w(o);
+    w.show();
+    QAbstractItemModelTester tester(w.tableModel(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+
+    // Longest gap between 5 ms timer ticks while the worker scores = the longest stall.
+    QElapsedTimer clock;
+    clock.start();
+    qint64 last = 0, worst = 0;
+    QTimer tick;
+    tick.setInterval(5);
+    connect(&tick, &QTimer::timeout, this, [&] {
+        const qint64 now = clock.elapsed();
+        worst = std::max(worst, now - last);
+        last = now;
+    });
+    QSignalSpy done(&w, &MainWindow::scoringFinished);
+    QSignalSpy updated(&w, &MainWindow::candidatesUpdated);
+    tick.start();
+    last = clock.elapsed();
+    QVERIFY(done.wait(300000));
+    tick.stop();
+    std::printf("longest event-loop stall while scoring: %lld ms\n", (long long)worst);
+    QVERIFY2(worst < 1000, qPrintable(QString("the event loop stalled for %1 ms").arg(worst)));
+    QCOMPARE(done.first().first().toBool(), true);
+    QVERIFY(!w.isScoring());
+
+    // Results are in the table and the selection.
+    QTRY_COMPARE_WITH_TIMEOUT(w.tableModel()->totalRows(), qint64(40), 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(int(w.selection().domains.size()), 3, 20000);
+
+    // A budget of about half the tokens, reference mode.
+    int64_t total = 0;
+    for (const auto& [d, s] : w.selection().domains)
+        total += s.total_tokens;
+    w.selectionPanel()->setMode("reference");
+    w.selectionPanel()->setBudgetText(QString::number(total / 2));
+    QTRY_VERIFY_WITH_TIMEOUT(w.selection().kept_tokens < total, 5000);
+    const auto kept = w.selection().kept;
+    QVERIFY(!kept.empty());
+
+    // Inspect one kept sample, then reject it by hand.
+    QSignalSpy shown(&w, &MainWindow::sampleShown);
+    w.showSample(kept.front());
+    QVERIFY(shown.wait(20000));
+    QVERIFY(!w.viewer()->current().spanStarts.isEmpty());
+    QCOMPARE(w.viewer()->current().mass.size(),
+             w.viewer()->current().spanStarts.size() * w.viewer()->current().windows);
+    updated.clear();
+    w.setDecision(kept.front(), "reject", "test");
+    QVERIFY(updated.wait(20000));
+    const std::set<int64_t> now(w.selection().kept.begin(), w.selection().kept.end());
+    QVERIFY(!now.count(kept.front()));
+
+    // Export and verify: exactly the kept samples, records intact, the rejected one absent.
+    const QString out = m_tmp.filePath("export/kept.jsonl");
+    QDir().mkpath(m_tmp.filePath("export"));
+    QString err;
+    QVERIFY2(w.exportTo(out, {}, "jsonl", &err), qPrintable(err));
+    std::string serr;
+    auto r = CorpusReader::open({out.toStdString()}, CorpusOptions{}, &serr);
+    QVERIFY2(r, serr.c_str());
+    Sample s;
+    int n = 0;
+    std::string rejected_key;
+    {
+        auto c = Cache::open(m_cache.toStdString(), &serr);
+        for (const auto& row : c->results(c->latest_run()))
+            if (row.sample_id == kept.front()) rejected_key = row.key;
+    }
+    while (r->next(&s)) {
+        ++n;
+        QVERIFY(s.id != rejected_key);
+        QVERIFY(!s.text.empty());
+    }
+    QCOMPARE(n, int(w.selection().kept.size()));
+    QVERIFY(QFile::exists(m_tmp.filePath("export/selection.json")));
+}
+
+QTEST_MAIN(TestUi)
+#include "tst_ui.moc"

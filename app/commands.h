@@ -8,9 +8,9 @@ namespace ladm::cli {
 
 enum ExitCode {
     kOk = 0,
-    kFailure = 1, // the work failed (bad model, unreadable input)
+    kFailure = 1,    // the work failed (bad model, unreadable input)
     kIncomplete = 3, // ladm merge: merged, but some tasks are missing/incomplete/failed
-    kUsage = 64,  // bad command line (as sysexits.h EX_USAGE)
+    kUsage = 64,     // bad command line (as sysexits.h EX_USAGE)
 };
 
 int cmd_tokenize(const std::vector<std::string>& args);

@@ -51,6 +51,11 @@ CREATE TABLE overrides(
   note TEXT NOT NULL DEFAULT '', created TEXT NOT NULL);
 INSERT INTO meta(key, value) VALUES('compatible_version', '1');
 )SQL",
+    // v2: indexes for the desktop app's sorted / filtered table over millions of results.
+    R"SQL(
+CREATE INDEX results_run_cds ON results(run_id, cds, sample_id);
+CREATE INDEX results_run_tokens ON results(run_id, tokens, sample_id);
+)SQL",
 };
 
 std::string now_iso() {
@@ -360,9 +365,10 @@ ResultRow row_of(sql::Statement& q) {
 }
 } // namespace
 
-std::vector<ResultRow> Cache::results(int64_t run) {
+std::vector<ResultRow> Cache::results(int64_t run, bool corpus_order) {
     std::vector<ResultRow> out;
-    auto q = m_db->prepare(std::string(kResultRowSql) + " ORDER BY f.path, s.line");
+    auto q = m_db->prepare(std::string(kResultRowSql) +
+                           (corpus_order ? " ORDER BY f.path, s.line" : ""));
     q.bind(1, run);
     while (q.step())
         out.push_back(row_of(q));

@@ -18,7 +18,7 @@
 
 namespace ladm {
 
-constexpr int kCacheSchemaVersion = 1;
+constexpr int kCacheSchemaVersion = 2;
 
 struct FileInfo {
     std::string path; // absolute
@@ -80,7 +80,8 @@ class Cache {
     std::vector<RunInfo> runs();
     // The newest run, or 0.
     int64_t latest_run();
-    std::vector<ResultRow> results(int64_t run);
+    // corpus_order: sorted by file and line (export needs it); else in storage order, faster.
+    std::vector<ResultRow> results(int64_t run, bool corpus_order = true);
     std::optional<ResultRow> find_sample(int64_t run, const std::string& key);
 
     bool set_override(const std::string& key, const std::string& decision, const std::string& note,

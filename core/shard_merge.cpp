@@ -20,7 +20,9 @@ std::string task_name(int k, int n) {
 }
 } // namespace
 
-std::string task_db_path(const std::string& dir, int k, int n) { return (fs::path(dir) / (task_name(k, n) + ".db")).string(); }
+std::string task_db_path(const std::string& dir, int k, int n) {
+    return (fs::path(dir) / (task_name(k, n) + ".db")).string();
+}
 std::string task_marker_path(const std::string& dir, int k, int n) {
     return (fs::path(dir) / (task_name(k, n) + ".done")).string();
 }
@@ -71,7 +73,8 @@ bool merge_shards(Cache& cache, const std::string& dir, MergeReport* rep, std::s
         auto it = seen.find(k);
         if (it == seen.end() || !it->second.count("db")) {
             rep->missing.push_back(k);
-            rep->messages.push_back("task " + std::to_string(k) + ": missing (no " + task_db_path(dir, k, n) + ")");
+            rep->messages.push_back("task " + std::to_string(k) + ": missing (no " +
+                                    task_db_path(dir, k, n) + ")");
             continue;
         }
         if (it->second.count("failed")) {
@@ -81,8 +84,9 @@ bool merge_shards(Cache& cache, const std::string& dir, MergeReport* rep, std::s
             rep->messages.push_back("task " + std::to_string(k) + ": failed: " + why);
         } else if (!it->second.count("done")) {
             rep->incomplete.push_back(k);
-            rep->messages.push_back("task " + std::to_string(k) + ": incomplete (no .done marker; still running, "
-                                                                  "cancelled or killed): its finished samples are merged");
+            rep->messages.push_back("task " + std::to_string(k) +
+                                    ": incomplete (no .done marker; still running, "
+                                    "cancelled or killed): its finished samples are merged");
         } else {
             rep->complete.push_back(k);
         }

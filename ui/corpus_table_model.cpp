@@ -22,13 +22,13 @@ const char* sort_expr(int column) {
     case CorpusTableModel::Tokens:
         return "r.tokens";
     case CorpusTableModel::Cds:
-        return "COALESCE(r.cds, -1e308)";
+        return "r.cds"; // indexed (run_id, cds, sample_id); NULLs sort lowest
     case CorpusTableModel::Status:
         return "r.status";
     case CorpusTableModel::Decision:
         return "COALESCE(o.decision, '')";
     default:
-        return "s.sample_key";
+        return "r.sample_id"; // corpus order (the results key); fast at any size
     }
 }
 } // namespace
@@ -84,9 +84,13 @@ void bind_all(sql::Statement& st, const QVector<QVariant>& b) {
 qint64 CorpusTableModel::countRows() const {
     if (!m_cache) return 0;
     QVector<QVariant> b;
-    auto st = m_cache->db().prepare(
-        ("SELECT COUNT(*) FROM results r JOIN samples s ON s.id = r.sample_id " + whereClause(&b))
-            .toStdString());
+    const QString where = whereClause(&b);
+    // Without filters on the sample, count on the results table alone (its primary key).
+    const bool results_only = m_filter.domain.isEmpty() && m_filter.search.isEmpty();
+    const QString from =
+        results_only ? "SELECT COUNT(*) FROM results r "
+                     : "SELECT COUNT(*) FROM results r JOIN samples s ON s.id = r.sample_id ";
+    auto st = m_cache->db().prepare((from + where).toStdString());
     bind_all(st, b);
     return st.step() ? st.col_int(0) : 0;
 }
@@ -95,9 +99,10 @@ QVector<RowData> CorpusTableModel::query(int offset, int limit) const {
     QVector<RowData> out;
     if (!m_cache) return out;
     QVector<QVariant> b;
-    const QString sql =
-        QString(kSelect) + whereClause(&b) + " ORDER BY " + sort_expr(m_sortColumn) +
-        (m_order == Qt::AscendingOrder ? " ASC" : " DESC") + ", s.id LIMIT ? OFFSET ?";
+    const QString sql = QString(kSelect) + whereClause(&b) + " ORDER BY " +
+                        sort_expr(m_sortColumn) +
+                        (m_order == Qt::AscendingOrder ? " ASC" : " DESC") + ", r.sample_id" +
+                        (m_order == Qt::AscendingOrder ? " ASC" : " DESC") + " LIMIT ? OFFSET ?";
     auto st = m_cache->db().prepare(sql.toStdString());
     bind_all(st, b);
     st.bind(int(b.size()) + 1, int64_t(limit)).bind(int(b.size()) + 2, int64_t(offset));

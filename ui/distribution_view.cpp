@@ -120,6 +120,7 @@ void DistributionView::setCandidates(const std::vector<Candidate>& c, bool parti
         m_slider->setValue(int(std::lround(1000.0 * (m_spin->value() - m_lo) / (m_hi - m_lo))));
     }
     rebuild();
+    Q_EMIT thresholdChanged(m_spin->value()); // keep the selection panel in step
 }
 
 void DistributionView::rebuild() {

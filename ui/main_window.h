@@ -117,6 +117,7 @@ class MainWindow : public QMainWindow {
     SelectionResult m_selection;
     SelectionRecipe m_recipe;
     int m_candidateGeneration = 0, m_inspectGeneration = 0;
+    bool m_candidatesLoading = false, m_candidatesStale = false; // one background load at a time
     qint64 m_currentSample = 0;
     std::vector<qint64> m_reviewOrder;
     int m_reviewPos = -1;

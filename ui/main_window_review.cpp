@@ -26,6 +26,7 @@
 #include <QStatusBar>
 #include <QTableView>
 #include <QTextBrowser>
+#include <QTimer>
 #include <QtConcurrent>
 
 #include <nlohmann/json.hpp>
@@ -48,6 +49,11 @@ struct CandidateLoad {
 
 void MainWindow::reloadCandidates() {
     if (m_cachePath.isEmpty() || !m_run) return;
+    if (m_candidatesLoading) { // a load is running: run once more when it ends
+        m_candidatesStale = true;
+        return;
+    }
+    m_candidatesLoading = true;
     // Read in the background with its own connection; drop stale answers.
     const int gen = ++m_candidateGeneration;
     const QString path = m_cachePath;
@@ -56,6 +62,11 @@ void MainWindow::reloadCandidates() {
     connect(watcher, &QFutureWatcher<CandidateLoad>::finished, this, [this, watcher] {
         const CandidateLoad l = watcher->result();
         watcher->deleteLater();
+        m_candidatesLoading = false;
+        if (m_candidatesStale) {
+            m_candidatesStale = false;
+            QTimer::singleShot(0, this, &MainWindow::reloadCandidates);
+        }
         if (l.generation != m_candidateGeneration) return;
         m_candidates = l.candidates;
         m_keys = l.keys;
@@ -69,6 +80,7 @@ void MainWindow::reloadCandidates() {
             m_domainFilter->setCurrentIndex(std::max(0, i));
         }
         m_dist->setCandidates(*m_candidates, m_scoring);
+        m_selPanel->setDomains(l.domains);
         recomputeSelection();
         Q_EMIT candidatesUpdated();
     });
@@ -80,7 +92,7 @@ void MainWindow::reloadCandidates() {
         auto v = std::make_shared<std::vector<Candidate>>();
         std::set<std::string> domains;
         if (cache)
-            for (const auto& r : cache->results(run)) {
+            for (const auto& r : cache->results(run, /*corpus_order=*/false)) {
                 v->push_back({r.sample_id, r.domain, r.cds, r.tokens, r.status == "ok",
                               r.override_decision});
                 l.keys.push_back(r.key);

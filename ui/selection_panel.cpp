@@ -11,7 +11,10 @@
 #include <QLocale>
 #include <QPushButton>
 #include <QTableView>
+#include <QTableWidget>
 #include <QVBoxLayout>
+
+#include <map>
 
 namespace ladm::ui {
 
@@ -32,6 +35,11 @@ SelectionPanel::SelectionPanel(QWidget* parent)
     m_top->setRange(0, 1);
     m_top->setSingleStep(0.05);
     m_top->setValue(0.25);
+    m_domainThresholds = new QTableWidget(0, 2);
+    m_domainThresholds->setHorizontalHeaderLabels({tr("domain"), tr("threshold (empty: global)")});
+    m_domainThresholds->horizontalHeader()->setStretchLastSection(true);
+    m_domainThresholds->verticalHeader()->hide();
+    m_domainThresholds->setMaximumHeight(120);
     m_result = new QLabel;
     m_result->setWordWrap(true);
     m_summary = new DomainSummaryModel(this);
@@ -50,6 +58,7 @@ SelectionPanel::SelectionPanel(QWidget* parent)
     form->addRow(tr("mode"), m_mode);
     form->addRow(tr("token budget"), m_budget);
     form->addRow(tr("CDS threshold"), m_threshold);
+    form->addRow(tr("per domain"), m_domainThresholds);
     form->addRow(tr("top fraction"), m_top);
     auto* review = new QHBoxLayout;
     review->addWidget(new QLabel(tr("review:")));
@@ -70,6 +79,7 @@ SelectionPanel::SelectionPanel(QWidget* parent)
         const QString m = m_mode->currentData().toString();
         m_budget->setEnabled(m == "reference" || m == "budget-exact");
         m_threshold->setEnabled(m == "threshold");
+        m_domainThresholds->setEnabled(m == "threshold");
         m_top->setEnabled(m == "top");
         Q_EMIT recipeChanged();
     };
@@ -77,6 +87,7 @@ SelectionPanel::SelectionPanel(QWidget* parent)
     connect(m_budget, &QLineEdit::textChanged, this, changed);
     connect(m_threshold, &QDoubleSpinBox::valueChanged, this, changed);
     connect(m_top, &QDoubleSpinBox::valueChanged, this, changed);
+    connect(m_domainThresholds, &QTableWidget::itemChanged, this, changed);
     connect(prev, &QPushButton::clicked, this, [this] { Q_EMIT reviewStep(-1); });
     connect(next, &QPushButton::clicked, this, [this] { Q_EMIT reviewStep(+1); });
     connect(m_review, &QComboBox::currentIndexChanged, this, &SelectionPanel::reviewListChanged);
@@ -90,6 +101,19 @@ bool SelectionPanel::recipe(SelectionRecipe* r, QString* error) const {
         return false;
     }
     r->threshold = m_threshold->value();
+    r->domain_thresholds.clear();
+    for (int i = 0; i < m_domainThresholds->rowCount(); ++i) {
+        const auto* v = m_domainThresholds->item(i, 1);
+        if (!v || v->text().trimmed().isEmpty()) continue;
+        bool ok = false;
+        const double t = v->text().toDouble(&ok);
+        if (!ok) {
+            *error =
+                tr("threshold for %1 is not a number").arg(m_domainThresholds->item(i, 0)->text());
+            return false;
+        }
+        r->domain_thresholds[m_domainThresholds->item(i, 0)->text().toStdString()] = t;
+    }
     r->top_fraction = m_top->value();
     return true;
 }
@@ -133,6 +157,29 @@ void SelectionPanel::setMode(const QString& mode) {
 
 void SelectionPanel::setBudgetText(const QString& text) {
     m_budget->setText(text);
+}
+
+} // namespace ladm::ui
+
+namespace ladm::ui {
+
+void SelectionPanel::setDomains(const QStringList& domains) {
+    QStringList have;
+    for (int i = 0; i < m_domainThresholds->rowCount(); ++i)
+        have << m_domainThresholds->item(i, 0)->text();
+    if (have == domains) return;
+    QSignalBlocker b(m_domainThresholds);
+    std::map<QString, QString> old;
+    for (int i = 0; i < m_domainThresholds->rowCount(); ++i)
+        if (auto* v = m_domainThresholds->item(i, 1))
+            old[m_domainThresholds->item(i, 0)->text()] = v->text();
+    m_domainThresholds->setRowCount(int(domains.size()));
+    for (int i = 0; i < domains.size(); ++i) {
+        auto* name = new QTableWidgetItem(domains[i]);
+        name->setFlags(name->flags() & ~Qt::ItemIsEditable);
+        m_domainThresholds->setItem(i, 0, name);
+        m_domainThresholds->setItem(i, 1, new QTableWidgetItem(old[domains[i]]));
+    }
 }
 
 } // namespace ladm::ui

@@ -11,6 +11,7 @@ class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
 class QTableView;
+class QTableWidget;
 class QPushButton;
 
 namespace ladm::ui {
@@ -31,6 +32,8 @@ class SelectionPanel : public QWidget {
     // top) and the budget text ("1B").
     void setMode(const QString& mode);
     void setBudgetText(const QString& text);
+    // Domains offered for per-domain thresholds (threshold mode; empty cell = global).
+    void setDomains(const QStringList& domains);
 
   Q_SIGNALS:
     void recipeChanged();
@@ -46,6 +49,7 @@ class SelectionPanel : public QWidget {
     QTableView* m_table;
     DomainSummaryModel* m_summary;
     QComboBox* m_review;
+    QTableWidget* m_domainThresholds;
 };
 
 } // namespace ladm::ui

@@ -24,7 +24,8 @@ static std::map<std::string, std::pair<std::string, double>> results_of(const st
         std::exit(2);
     }
     std::map<std::string, std::pair<std::string, double>> out;
-    for (const auto& r : c->results(c->latest_run())) out[r.key] = {r.status, r.cds};
+    for (const auto& r : c->results(c->latest_run()))
+        out[r.key] = {r.status, r.cds};
     return out;
 }
 
@@ -45,14 +46,18 @@ int main(int argc, char** argv) {
         const int n = std::atoi(argv[3]), min_len = std::atoi(argv[4]);
         std::mt19937_64 rng(std::strtoull(argv[5], nullptr, 10));
         const char* domains[] = {"ArXiv", "Github", "Books"};
-        const char* words[] = {"alpha", "beta", "gamma", "delta", "omega", "long", "context", "data", "model", "span"};
+        const char* words[] = {"alpha", "beta",    "gamma", "delta", "omega",
+                               "long",  "context", "data",  "model", "span"};
         std::ofstream f(argv[2]);
         for (int i = 0; i < n; ++i) {
             std::string text;
             const int len = min_len + int(rng() % uint64_t(min_len));
-            while (int(text.size()) < len) text += std::string(words[rng() % 10]) + (rng() % 7 ? " " : "\n");
-            f << nlohmann::json{{"id", "doc" + std::to_string(i)}, {"text", text},
-                                {"meta", {{"pile_set_name", domains[i % 3]}}}}.dump()
+            while (int(text.size()) < len)
+                text += std::string(words[rng() % 10]) + (rng() % 7 ? " " : "\n");
+            f << nlohmann::json{{"id", "doc" + std::to_string(i)},
+                                {"text", text},
+                                {"meta", {{"pile_set_name", domains[i % 3]}}}}
+                     .dump()
               << "\n";
         }
         return 0;

@@ -4,6 +4,8 @@
 
 #include <QColor>
 #include <QFont>
+#include <QFutureWatcher>
+#include <QtConcurrent>
 
 #include <cmath>
 
@@ -47,10 +49,13 @@ bool CorpusTableModel::open(const QString& cachePath, qint64 run, QString* error
     m_changing = true;
     beginResetModel();
     m_cache = std::move(cache);
+    m_path = cachePath;
     m_run = run;
     m_rows.clear();
-    m_total = countRows();
+    m_exhausted = false;
     m_rows = query(0, kPage);
+    m_total = m_rows.size();
+    updateTotal();
     endResetModel();
     m_changing = false;
     return true;
@@ -81,18 +86,50 @@ void bind_all(sql::Statement& st, const QVector<QVariant>& b) {
 }
 } // namespace
 
+QString CorpusTableModel::countSql(QVector<QVariant>* b) const {
+    const QString where = whereClause(b);
+    // Without filters on the sample, count on the results table alone (its primary key).
+    const bool results_only = m_filter.domain.isEmpty() && m_filter.search.isEmpty();
+    return (results_only
+                ? QString("SELECT COUNT(*) FROM results r ")
+                : QString("SELECT COUNT(*) FROM results r JOIN samples s ON s.id = r.sample_id ")) +
+           where;
+}
+
 qint64 CorpusTableModel::countRows() const {
     if (!m_cache) return 0;
     QVector<QVariant> b;
-    const QString where = whereClause(&b);
-    // Without filters on the sample, count on the results table alone (its primary key).
-    const bool results_only = m_filter.domain.isEmpty() && m_filter.search.isEmpty();
-    const QString from =
-        results_only ? "SELECT COUNT(*) FROM results r "
-                     : "SELECT COUNT(*) FROM results r JOIN samples s ON s.id = r.sample_id ";
-    auto st = m_cache->db().prepare((from + where).toStdString());
+    auto st = m_cache->db().prepare(countSql(&b).toStdString());
     bind_all(st, b);
     return st.step() ? st.col_int(0) : 0;
+}
+
+void CorpusTableModel::updateTotal() {
+    const int gen = ++m_countGeneration;
+    if (m_filter.domain.isEmpty() && m_filter.search.isEmpty()) {
+        m_total = countRows();
+        Q_EMIT totalRowsChanged(m_total);
+        return;
+    }
+    QVector<QVariant> b;
+    const std::string sql = countSql(&b).toStdString();
+    const std::string path = m_path.toStdString();
+    auto* w = new QFutureWatcher<qint64>(this);
+    connect(w, &QFutureWatcher<qint64>::finished, this, [this, w, gen] {
+        const qint64 n = w->result();
+        w->deleteLater();
+        if (gen != m_countGeneration || n < 0) return;
+        m_total = n;
+        Q_EMIT totalRowsChanged(n);
+    });
+    w->setFuture(QtConcurrent::run([sql, path, b] {
+        std::string err;
+        auto c = Cache::open(path, &err); // one connection per thread
+        if (!c) return qint64(-1);
+        auto st = c->db().prepare(sql);
+        bind_all(st, b);
+        return st.step() ? qint64(st.col_int(0)) : qint64(-1);
+    }));
 }
 
 QVector<RowData> CorpusTableModel::query(int offset, int limit) const {
@@ -124,41 +161,44 @@ void CorpusTableModel::setFilter(const TableFilter& f) {
     m_changing = true;
     beginResetModel();
     m_filter = f;
-    m_total = countRows();
+    m_exhausted = false;
     m_rows = query(0, kPage);
+    m_total = m_rows.size();
+    updateTotal();
     endResetModel();
     m_changing = false;
 }
 
 void CorpusTableModel::refresh() {
     if (!m_cache) return;
-    const qint64 total = countRows();
-    const int loaded = std::max<int>(int(m_rows.size()), kPage);
+    // Re-read at most the first 2000 rows (what a user watching live results sees); rows
+    // further down are read again as they are fetched.
+    constexpr int kLive = 2000;
+    const int loaded = std::min<int>(std::max<int>(int(m_rows.size()), kPage), kLive);
     auto rows = query(0, loaded);
-    if (rows.size() == m_rows.size()) {
-        // Same rows on screen: update values in place (no reset, selection and scroll stay).
-        m_rows = rows;
-        m_total = total;
-        if (!m_rows.isEmpty())
-            Q_EMIT dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
-        return;
-    }
-    if (rows.size() > m_rows.size() &&
-        std::equal(m_rows.begin(), m_rows.end(), rows.begin(),
-                   [](auto& a, auto& b) { return a.sampleId == b.sampleId; })) {
-        // New rows after the loaded ones (natural order while scoring): append.
-        m_changing = true;
-        beginInsertRows({}, int(m_rows.size()), int(rows.size()) - 1);
-        m_rows = rows;
-        m_total = total;
-        endInsertRows();
-        m_changing = false;
+    updateTotal();
+    const int common = std::min<int>(int(rows.size()), int(m_rows.size()));
+    const bool same_prefix = std::equal(m_rows.begin(), m_rows.begin() + common, rows.begin(),
+                                        [](auto& a, auto& b) { return a.sampleId == b.sampleId; });
+    if (same_prefix) {
+        for (int i = 0; i < common; ++i)
+            m_rows[i] = rows[i]; // values may have changed
+        if (common > 0) Q_EMIT dataChanged(index(0, 0), index(common - 1, ColumnCount - 1));
+        if (rows.size() > m_rows.size()) { // new rows after the loaded ones: append
+            m_changing = true;
+            beginInsertRows({}, int(m_rows.size()), int(rows.size()) - 1);
+            for (int i = common; i < rows.size(); ++i)
+                m_rows.push_back(rows[i]);
+            endInsertRows();
+            m_changing = false;
+        }
+        m_exhausted = false;
         return;
     }
     m_changing = true;
     beginResetModel();
     m_rows = rows;
-    m_total = total;
+    m_exhausted = false;
     endResetModel();
     m_changing = false;
 }
@@ -239,16 +279,16 @@ void CorpusTableModel::sort(int column, Qt::SortOrder order) {
 }
 
 bool CorpusTableModel::canFetchMore(const QModelIndex& parent) const {
-    return !parent.isValid() && !m_changing && m_rows.size() < m_total;
+    if (parent.isValid() || m_changing || m_exhausted) return false;
+    // While a filtered count is still running, a full last page means there may be more.
+    return m_rows.size() < m_total || (m_rows.size() > 0 && m_rows.size() % kPage == 0);
 }
 
 void CorpusTableModel::fetchMore(const QModelIndex& parent) {
     if (parent.isValid() || m_changing) return;
     auto more = query(int(m_rows.size()), kPage);
-    if (more.isEmpty()) {
-        m_total = m_rows.size();
-        return;
-    }
+    if (more.size() < kPage) m_exhausted = true;
+    if (more.isEmpty()) return;
     m_changing = true;
     beginInsertRows({}, int(m_rows.size()), int(m_rows.size() + more.size()) - 1);
     m_rows += more;

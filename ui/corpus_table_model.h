@@ -57,8 +57,15 @@ class CorpusTableModel : public QAbstractTableModel {
     bool canFetchMore(const QModelIndex& parent) const override;
     void fetchMore(const QModelIndex& parent) override;
 
+  Q_SIGNALS:
+    void totalRowsChanged(qint64 total);
+
   private:
     QString whereClause(QVector<QVariant>* binds) const;
+    QString countSql(QVector<QVariant>* binds) const;
+    // Exact row count: at once when cheap (no filter on the sample), else in the background
+    // (a filtered count over millions of rows takes ~1 s); paging works meanwhile.
+    void updateTotal();
     QVector<RowData> query(int offset, int limit) const;
     qint64 countRows() const;
 
@@ -66,7 +73,10 @@ class CorpusTableModel : public QAbstractTableModel {
     qint64 m_run = 0, m_total = 0;
     QVector<RowData> m_rows;
     TableFilter m_filter;
-    bool m_changing = false; // inside a reset/insert: no nested fetchMore
+    bool m_changing = false;  // inside a reset/insert: no nested fetchMore
+    bool m_exhausted = false; // the last page came back short
+    int m_countGeneration = 0;
+    QString m_path;
     int m_sortColumn = Id;
     Qt::SortOrder m_order = Qt::AscendingOrder;
 };

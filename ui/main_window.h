@@ -75,6 +75,7 @@ class MainWindow : public QMainWindow {
   Q_SIGNALS:
     void scoringFinished(bool ok);
     void candidatesUpdated();
+    void selectionUpdated();
     void sampleShown(qint64 sampleId);
     // to the worker (queued)
     void requestLoadModel(const QString& dir, const QString& device, int threads);
@@ -116,7 +117,7 @@ class MainWindow : public QMainWindow {
     std::vector<std::string> m_keys; // parallel to candidates (sample ids as text)
     SelectionResult m_selection;
     SelectionRecipe m_recipe;
-    int m_candidateGeneration = 0, m_inspectGeneration = 0;
+    int m_candidateGeneration = 0, m_inspectGeneration = 0, m_selectionGeneration = 0;
     bool m_candidatesLoading = false, m_candidatesStale = false; // one background load at a time
     qint64 m_currentSample = 0;
     std::vector<qint64> m_reviewOrder;

@@ -105,23 +105,23 @@ void MainWindow::reloadCandidates() {
     }));
 }
 
-void MainWindow::recomputeSelection() {
-    if (!m_candidates) return;
-    QString err;
-    SelectionRecipe rc;
-    if (!m_selPanel->recipe(&rc, &err)) {
-        statusBar()->showMessage(err, 4000);
-        return;
-    }
-    m_recipe = rc;
-    m_selection = select_samples(*m_candidates, rc);
-    m_selPanel->showResult(m_selection, rc.budget, m_scoring);
+namespace {
+struct SelectionJob {
+    SelectionResult result;
+    std::vector<qint64> reviewOrder;
+    int generation = 0;
+};
 
-    // Review order for the chosen list.
-    const std::set<int64_t> kept(m_selection.kept.begin(), m_selection.kept.end());
-    const QString list = m_selPanel->reviewList();
+// The selection and the review order, off the GUI thread (with a million candidates the
+// selection alone takes ~0.4 s).
+SelectionJob run_selection(std::shared_ptr<const std::vector<Candidate>> cands, SelectionRecipe rc,
+                           QString list, int generation) {
+    SelectionJob job;
+    job.generation = generation;
+    job.result = select_samples(*cands, rc);
+    const std::set<int64_t> kept(job.result.kept.begin(), job.result.kept.end());
     std::vector<const Candidate*> v;
-    for (const auto& c : *m_candidates) {
+    for (const auto& c : *cands) {
         const bool k = kept.count(c.sample_id) > 0;
         if ((list == "kept" && k) || (list == "dropped" && !k) || list == "borderline")
             v.push_back(&c);
@@ -129,14 +129,14 @@ void MainWindow::recomputeSelection() {
     if (list == "borderline") {
         // Nearest the cut in each domain: the threshold, or the lowest kept CDS there.
         std::map<std::string, double> cut;
-        for (const auto& c : *m_candidates)
+        for (const auto& c : *cands)
             if (kept.count(c.sample_id) && c.scored) {
                 auto it = cut.find(c.domain);
                 cut[c.domain] = it == cut.end() ? c.cds : std::min(it->second, c.cds);
             }
         if (rc.mode == SelectMode::Threshold && rc.threshold)
             for (auto& [d, t] : cut)
-                t = *rc.threshold;
+                t = rc.domain_thresholds.count(d) ? rc.domain_thresholds.at(d) : *rc.threshold;
         v.erase(std::remove_if(v.begin(), v.end(),
                                [&](auto* c) { return !c->scored || !cut.count(c->domain); }),
                 v.end());
@@ -146,9 +146,34 @@ void MainWindow::recomputeSelection() {
     } else {
         std::sort(v.begin(), v.end(), [](auto* a, auto* b) { return a->cds > b->cds; });
     }
-    m_reviewOrder.clear();
     for (auto* c : v)
-        m_reviewOrder.push_back(c->sample_id);
+        job.reviewOrder.push_back(c->sample_id);
+    return job;
+}
+} // namespace
+
+void MainWindow::recomputeSelection() {
+    if (!m_candidates) return;
+    QString err;
+    SelectionRecipe rc;
+    if (!m_selPanel->recipe(&rc, &err)) {
+        statusBar()->showMessage(err, 4000);
+        return;
+    }
+    const int gen = ++m_selectionGeneration;
+    auto* watcher = new QFutureWatcher<SelectionJob>(this);
+    connect(watcher, &QFutureWatcher<SelectionJob>::finished, this, [this, watcher, rc] {
+        SelectionJob job = watcher->result();
+        watcher->deleteLater();
+        if (job.generation != m_selectionGeneration) return; // a newer one is on its way
+        m_recipe = rc;
+        m_selection = std::move(job.result);
+        m_reviewOrder = std::move(job.reviewOrder);
+        m_selPanel->showResult(m_selection, rc.budget, m_scoring);
+        Q_EMIT selectionUpdated();
+    });
+    watcher->setFuture(
+        QtConcurrent::run(run_selection, m_candidates, rc, m_selPanel->reviewList(), gen));
 }
 
 void MainWindow::reviewStep(int delta) {

@@ -30,7 +30,9 @@ int main(int argc, char** argv) {
     QCommandLineOption span("span", "LADM span size C", "n", "128");
     QCommandLineOption shots(
         "screenshots", "after scoring, save screenshots of the main views to DIR and quit", "dir");
-    p.addOptions({model, cache, score, span, shots});
+    QCommandLineOption summary(
+        "summary", "open the cache, print what it holds (runs, samples per domain) and quit");
+    p.addOptions({model, cache, score, span, shots, summary});
     p.process(app);
 
     ladm::ui::StudioOptions o;
@@ -43,6 +45,21 @@ int main(int argc, char** argv) {
     w.resize(1400, 880);
     w.show();
 
+    if (p.isSet(summary)) {
+        QObject::connect(&w, &ladm::ui::MainWindow::selectionUpdated, &w, [&w] {
+            const auto& sel = w.selection();
+            std::printf("cache %s: %lld results in the table\n", qPrintable(w.cachePath()),
+                        (long long)w.tableModel()->totalRows());
+            for (const auto& [d, s] : sel.domains)
+                std::printf("  %s: %lld samples, %lld tokens\n", d.c_str(),
+                            (long long)s.total_samples, (long long)s.total_tokens);
+            QApplication::quit();
+        });
+        QTimer::singleShot(120000, &app, [] {
+            std::fprintf(stderr, "timed out\n");
+            QApplication::exit(1);
+        });
+    }
     if (p.isSet(shots)) {
         const QString dir = p.value(shots);
         QDir().mkpath(dir);

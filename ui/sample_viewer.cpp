@@ -110,7 +110,7 @@ void SampleViewer::show(const SampleInspection& s) {
         sel << x;
     }
     m_text->setExtraSelections(sel);
-    m_heatmap->setData(s.spanStarts, s.windows, s.tokens, s.span, s.mass);
+    m_heatmap->setData(s.spanStarts, s.windows, s.tokens, s.span, s.mass, s.heatmap);
 }
 
 QVector<QPair<qint64, float>> SampleViewer::strongestWindows(int spanIndex, int count) const {

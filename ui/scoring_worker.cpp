@@ -2,6 +2,7 @@
 
 #include "core/cache.h"
 #include "core/utf8.h"
+#include "ui/span_heatmap.h"
 
 #include <QThread>
 
@@ -165,6 +166,7 @@ void ScoringWorker::inspect(qint64 sampleId, const QString& cachePath, qint64 ru
     } else {
         s.text = QString::fromStdString(sample.text);
     }
+    s.heatmap = render_heatmap(s.spanStarts, s.windows, s.tokens, s.span, s.mass, Qt::white);
     Q_EMIT inspected(s);
 }
 

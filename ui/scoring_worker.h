@@ -6,6 +6,7 @@
 #include "core/engine.h"
 #include "core/score_job.h"
 
+#include <QImage>
 #include <QObject>
 #include <QString>
 #include <QStringList>
@@ -38,6 +39,7 @@ struct SampleInspection {
     QVector<float> mass; // [spans x windows]
     double cds = 0;
     QString status, error;
+    QImage heatmap; // rendered by the worker
 };
 
 class ScoringWorker : public QObject {

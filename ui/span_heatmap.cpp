@@ -25,14 +25,17 @@ SpanHeatmap::SpanHeatmap(QWidget* parent)
 }
 
 void SpanHeatmap::setData(const QVector<qint64>& starts, qint64 windows, qint64 tokens, int span,
-                          const QVector<float>& mass) {
+                          const QVector<float>& mass, const QImage& prerendered) {
     m_starts = starts;
     m_windows = windows;
     m_tokens = tokens;
     m_span = span;
     m_mass = mass;
     m_selected = -1;
-    rebuildImage();
+    if (!prerendered.isNull())
+        m_image = prerendered;
+    else
+        rebuildImage();
     update();
 }
 
@@ -47,28 +50,33 @@ qint64 SpanHeatmap::windowBegin(qint64 w) const {
     return std::max<qint64>(0, windowEnd(w) - m_span);
 }
 
-void SpanHeatmap::rebuildImage() {
-    const int rows = int(m_starts.size());
-    if (rows == 0 || m_windows == 0 || m_mass.size() < rows * m_windows) {
-        m_image = QImage();
-        return;
-    }
+QImage render_heatmap(const QVector<qint64>& starts, qint64 windows, qint64 tokens, int span,
+                      const QVector<float>& mass, const QColor& empty) {
+    const int rows = int(starts.size());
+    if (rows == 0 || windows == 0 || mass.size() < rows * windows) return {};
+    auto wbegin = [&](qint64 w) { return std::max<qint64>(0, tokens - (windows - w) * span); };
     // Log scale over the non-zero cells: the mass spans orders of magnitude.
     float lo = 1e30f, hi = 0;
-    for (float v : m_mass)
+    for (float v : mass)
         if (v > 0) lo = std::min(lo, v), hi = std::max(hi, v);
     const double llo = std::log(std::max(lo, hi * 1e-4f)), lhi = std::log(std::max(hi, 1e-30f));
-    m_image = QImage(int(m_windows), rows, QImage::Format_RGB32);
-    m_image.fill(palette().color(QPalette::Base));
+    QImage img(int(windows), rows, QImage::Format_RGB32);
+    img.fill(empty);
     for (int r = 0; r < rows; ++r) {
-        const int y = rows - 1 - r; // descending t: the earliest query span at the top
-        for (qint64 w = 0; w < m_windows; ++w) {
-            const float v = m_mass[r * m_windows + w];
-            if (windowBegin(w) >= m_starts[r]) continue; // at or after the span: empty
+        auto* line = reinterpret_cast<QRgb*>(img.scanLine(rows - 1 - r)); // earliest span on top
+        for (qint64 w = 0; w < windows; ++w) {
+            if (wbegin(w) >= starts[r]) break; // at or after the span: empty
+            const float v = mass[r * windows + w];
             const double t = v > 0 ? (std::log(v) - llo) / std::max(1e-9, lhi - llo) : 0;
-            m_image.setPixelColor(int(w), y, heat_color(t));
+            line[w] = heat_color(t).rgb();
         }
     }
+    return img;
+}
+
+void SpanHeatmap::rebuildImage() {
+    m_image = render_heatmap(m_starts, m_windows, m_tokens, m_span, m_mass,
+                             palette().color(QPalette::Base));
 }
 
 QRect SpanHeatmap::plotRect() const {

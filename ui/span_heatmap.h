@@ -15,7 +15,7 @@ class SpanHeatmap : public QWidget {
     explicit SpanHeatmap(QWidget* parent = nullptr);
     // mass: [spans x windows] row-major, rows in the order of spanStarts (descending t).
     void setData(const QVector<qint64>& spanStarts, qint64 windows, qint64 tokens, int span,
-                 const QVector<float>& mass);
+                 const QVector<float>& mass, const QImage& prerendered = {});
     void clear();
     int selectedSpan() const { return m_selected; }
     // window index -> token range
@@ -47,5 +47,10 @@ class SpanHeatmap : public QWidget {
 
 // Colour scale shared by the heatmap and the text tint (0..1 -> white..dark red).
 QColor heat_color(double t);
+
+// One pixel per cell, log colour scale; thread-safe (the worker renders it off the GUI
+// thread for long samples).
+QImage render_heatmap(const QVector<qint64>& spanStarts, qint64 windows, qint64 tokens, int span,
+                      const QVector<float>& mass, const QColor& empty);
 
 } // namespace ladm::ui

@@ -36,7 +36,8 @@ for b in munged slurmctld slurmd sbatch squeue scancel sinfo; do
 done
 
 # --- the cluster -------------------------------------------------------------------------
-mkdir -p "$W/state" "$W/spool" "$W/munge"
+mkdir -p "$W/state" "$W/spool" "$W/munge" "$W/xdg-run"
+chmod 700 "$W/xdg-run"
 chmod 700 "$W/munge"
 dd if=/dev/urandom of="$W/munge.key" bs=1024 count=1 status=none
 chmod 400 "$W/munge.key"
@@ -144,4 +145,11 @@ TOTAL=$(cat "$W"/out2/scores-*.jsonl | wc -l)
 UNIQUE=$(cat "$W"/out2/scores-*.jsonl | sed 's/.*"id":"\([^"]*\)".*/\1/' | sort -u | wc -l)
 [[ $TOTAL -eq 48 && $UNIQUE -eq 48 ]] || fail "scored $TOTAL lines for $UNIQUE samples: something was scored twice or lost"
 grep -q " $DONE_BEFORE cached" "$W/job3-2.log" || fail "the resubmitted task did not resume from its $DONE_BEFORE committed samples"
+# The desktop app opens the merged cache like any other.
+STUDIO=$(dirname "$LADM")/ladm-studio
+if [[ -x $STUDIO ]]; then
+  XDG_CONFIG_HOME=$W/xdg XDG_DATA_HOME=$W/xdg XDG_RUNTIME_DIR=$W/xdg-run QT_QPA_PLATFORM=offscreen \
+    "$STUDIO" --cache "$W/merged2.db" --summary > "$W/studio.txt" 2>&1 || { cat "$W/studio.txt"; fail "ladm-studio could not open the merged cache"; }
+  grep -q "48 results" "$W/studio.txt" || { cat "$W/studio.txt"; fail "ladm-studio did not show the 48 merged results"; }
+fi
 echo "PASS: array == single process; cancelled task resumed ($DONE_BEFORE kept), merge complete, nothing scored twice"

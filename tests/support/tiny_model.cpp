@@ -23,6 +23,16 @@ torch::ScalarType scalar_type(const std::string& dtype) {
     return torch::kFloat32;
 }
 
+// safetensors: 8-byte little-endian header length, then the JSON header.
+void write_header(std::ofstream& out, const std::string& h) {
+    const uint64_t len = h.size();
+    unsigned char lb[8];
+    for (int i = 0; i < 8; ++i)
+        lb[i] = (len >> (8 * i)) & 0xff;
+    out.write(reinterpret_cast<const char*>(lb), 8);
+    out.write(h.data(), std::streamsize(h.size()));
+}
+
 int64_t head_dim_of(const TinyModelSpec& s) {
     return s.head_dim ? s.head_dim : s.hidden / s.heads;
 }
@@ -91,12 +101,7 @@ void write_tensors(const std::string& path,
     while ((8 + h.size()) % 8)
         h.push_back(' ');
     std::ofstream out(path, std::ios::binary);
-    uint64_t len = h.size();
-    unsigned char lb[8];
-    for (int i = 0; i < 8; ++i)
-        lb[i] = (len >> (8 * i)) & 0xff;
-    out.write(reinterpret_cast<const char*>(lb), 8);
-    out.write(h.data(), std::streamsize(h.size()));
+    write_header(out, h);
     for (const auto& c : data)
         out.write(static_cast<const char*>(c.data_ptr()),
                   std::streamsize(c.numel() * c.element_size()));
@@ -119,14 +124,8 @@ void write_safetensors(const std::string& path, const std::vector<RawTensor>& te
                           {"data_offsets", {blob.size(), blob.size() + n}}};
         blob.append(static_cast<const char*>(c.data_ptr()), n);
     }
-    std::string h = header.dump();
     std::ofstream out(path, std::ios::binary);
-    uint64_t len = h.size();
-    unsigned char lb[8];
-    for (int i = 0; i < 8; ++i)
-        lb[i] = (len >> (8 * i)) & 0xff;
-    out.write(reinterpret_cast<const char*>(lb), 8);
-    out.write(h.data(), std::streamsize(h.size()));
+    write_header(out, header.dump());
     out.write(blob.data(), std::streamsize(blob.size()));
 }
 

@@ -17,6 +17,7 @@ commands:
   override   keep or reject one sample by hand
   merge      ingest a cluster run's task files (score --shard-dir) into a cache
   tokenize   print the ids and character offsets a checkpoint's tokenizer produces
+  demo-corpus  build the demo corpus from text Debian installs
 
   ladm <command> --help   options of one command
   ladm --version
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
     if (cmd == "export") return ladm::cli::cmd_export(args);
     if (cmd == "show") return ladm::cli::cmd_show(args);
     if (cmd == "merge") return ladm::cli::cmd_merge(args);
+    if (cmd == "demo-corpus") return ladm::cli::cmd_demo_corpus(args);
     std::cerr << "ladm: unknown command '" << cmd << "' (see ladm --help)\n";
     return ladm::cli::kUsage;
 }

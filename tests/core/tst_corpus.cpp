@@ -1,6 +1,7 @@
 // Corpus input: formats, keys, locations that read back byte for byte, and every class of
 // bad input reported with file:line, counted and skipped.
 #include "core/corpus.h"
+#include "core/demo_corpus.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -8,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -68,6 +70,7 @@ class TestCorpus : public QObject {
     void unreadableAndMissing();
     void strictStopsAtFirstProblem();
     void plainTextDirectory();
+    void demoCorpusIsDeterministic();
 
   private:
     QTemporaryDir m_tmp;
@@ -272,6 +275,29 @@ void TestCorpus::plainTextDirectory() {
     std::string raw;
     QVERIFY(CorpusReader::raw_at(v[1].loc, CorpusOptions{}, &raw, &err));
     QCOMPARE(raw, v[1].text);
+}
+
+void TestCorpus::demoCorpusIsDeterministic() {
+    DemoCorpusOptions o;
+    o.samples = 16;
+    DemoCorpusSummary a, b;
+    std::string err;
+    const std::string p1 = path("demo1.jsonl.zst"), p2 = path("demo2.jsonl.zst");
+    QVERIFY2(write_demo_corpus(p1, o, &a, &err), err.c_str());
+    QVERIFY2(write_demo_corpus(p2, o, &b, &err), err.c_str());
+    QCOMPARE(std::filesystem::file_size(p1), std::filesystem::file_size(p2));
+    QCOMPARE(a.coherent, a.spliced);
+    QVERIFY(a.coherent >= 4);
+    auto r = CorpusReader::open({p1}, CorpusOptions{}, &err);
+    auto v = read_all(*r);
+    QVERIFY(r->problems().empty());
+    QCOMPARE(int(v.size()), a.coherent + a.spliced);
+    std::set<std::string> domains;
+    for (const auto& s : v) {
+        QVERIFY(s.text.size() >= 16000);
+        domains.insert(s.domain);
+    }
+    QVERIFY(domains.size() >= 3);
 }
 
 QTEST_GUILESS_MAIN(TestCorpus)

@@ -58,6 +58,9 @@ CREATE INDEX results_run_tokens ON results(run_id, tokens, sample_id);
 )SQL",
 };
 
+static_assert(sizeof kMigrations / sizeof kMigrations[0] == kCacheSchemaVersion,
+              "one migration per schema version");
+
 std::string now_iso() {
     const std::time_t t = std::time(nullptr);
     char buf[32];

@@ -138,7 +138,6 @@ bool ForwardRunner::run(const std::vector<int32_t>& ids, const ForwardRequest& r
     lay.G = lay.H / lay.KV;
     lay.d = c.head_dim;
     const int64_t L = lay.L, H = lay.H, KV = lay.KV, G = lay.G, d = lay.d;
-    const int64_t D = c.hidden_size;
     const int64_t C = req.params ? req.params->span : 128;
 
     // Block rows: as many as the logits budget allows (G*B*L floats), a multiple of C;
@@ -277,7 +276,6 @@ bool ForwardRunner::run(const std::vector<int32_t>& ids, const ForwardRequest& r
         result->cds = cds / double(afs_per_layer.size());
     }
     if (req.want_hidden && hidden) *hidden = rms_norm(x, m_w.norm, c.rms_norm_eps);
-    (void)D;
     return true;
 }
 

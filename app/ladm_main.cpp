@@ -18,6 +18,7 @@ commands:
   merge      ingest a cluster run's task files (score --shard-dir) into a cache
   tokenize   print the ids and character offsets a checkpoint's tokenizer produces
   demo-corpus  build the demo corpus from text Debian installs
+  train-calculator  train the small attention calculator (resumable)
 
   ladm <command> --help   options of one command
   ladm --version
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
     if (cmd == "show") return ladm::cli::cmd_show(args);
     if (cmd == "merge") return ladm::cli::cmd_merge(args);
     if (cmd == "demo-corpus") return ladm::cli::cmd_demo_corpus(args);
+    if (cmd == "train-calculator") return ladm::cli::cmd_train_calculator(args);
     std::cerr << "ladm: unknown command '" << cmd << "' (see ladm --help)\n";
     return ladm::cli::kUsage;
 }

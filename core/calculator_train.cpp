@@ -1,0 +1,563 @@
+#include "core/calculator_train.h"
+
+#include "core/engine.h"
+#include "core/tokenizer.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+#include <xxhash.h>
+#include <zlib.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <spawn.h>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace ladm {
+
+namespace {
+
+std::string read_doc(const fs::path& p) {
+    if (p.extension() == ".gz") {
+        gzFile g = gzopen(p.c_str(), "rb");
+        if (!g) return {};
+        std::string out;
+        char buf[65536];
+        int n;
+        while ((n = gzread(g, buf, sizeof buf)) > 0)
+            out.append(buf, size_t(n));
+        gzclose(g);
+        return out;
+    }
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void sorted_files(const fs::path& root, const std::function<bool(const fs::path&)>& pred,
+                  std::vector<std::string>* out, size_t limit) {
+    std::vector<std::string> v;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(
+             root, fs::directory_options::skip_permission_denied, ec);
+         it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (ec) break;
+        if (it->is_regular_file(ec) && !it->is_symlink(ec) && pred(it->path()))
+            v.push_back(it->path().string());
+    }
+    std::sort(v.begin(), v.end());
+    if (v.size() > limit) { // spread over the folder, deterministically
+        std::vector<std::string> w;
+        for (size_t i = 0; i < limit; ++i)
+            w.push_back(v[i * v.size() / limit]);
+        v.swap(w);
+    }
+    out->insert(out->end(), v.begin(), v.end());
+}
+
+// The decoder being trained: the same architecture and tensor names as a Hugging Face
+// Llama checkpoint, tied embeddings, computed with autograd in fp32.
+struct Net {
+    const TrainOptions& o;
+    int64_t V, D, H, KV, d, F;
+    std::vector<std::pair<std::string, torch::Tensor>> params;
+    std::map<std::string, torch::Tensor> p;
+    torch::Tensor inv_freq;
+
+    Net(const TrainOptions& opt, int64_t vocab)
+        : o(opt)
+        , V(vocab)
+        , D(opt.hidden)
+        , H(opt.heads)
+        , KV(opt.kv_heads)
+        , d(opt.hidden / opt.heads)
+        , F(opt.intermediate) {
+        auto add = [&](const std::string& name, std::vector<int64_t> shape, double stdv) {
+            auto t = stdv > 0 ? torch::randn(shape) * stdv : torch::ones(shape);
+            t.set_requires_grad(true);
+            params.emplace_back(name, t);
+            p[name] = t;
+        };
+        add("model.embed_tokens.weight", {V, D}, 0.02);
+        const double out_std = 0.02 / std::sqrt(2.0 * o.layers);
+        for (int l = 0; l < o.layers; ++l) {
+            const std::string pre = "model.layers." + std::to_string(l) + ".";
+            add(pre + "input_layernorm.weight", {D}, 0);
+            add(pre + "self_attn.q_proj.weight", {H * d, D}, 0.02);
+            add(pre + "self_attn.k_proj.weight", {KV * d, D}, 0.02);
+            add(pre + "self_attn.v_proj.weight", {KV * d, D}, 0.02);
+            add(pre + "self_attn.o_proj.weight", {D, H * d}, out_std);
+            add(pre + "post_attention_layernorm.weight", {D}, 0);
+            add(pre + "mlp.gate_proj.weight", {F, D}, 0.02);
+            add(pre + "mlp.up_proj.weight", {F, D}, 0.02);
+            add(pre + "mlp.down_proj.weight", {D, F}, out_std);
+        }
+        add("model.norm.weight", {D}, 0);
+        // transformers' inverse frequencies, fp32
+        inv_freq =
+            1.0 / torch::pow(o.rope_theta,
+                             torch::arange(0, d, 2, torch::kInt64).to(torch::kFloat32) / double(d));
+    }
+
+    std::vector<torch::Tensor> tensors() const {
+        std::vector<torch::Tensor> v;
+        for (const auto& [_, t] : params)
+            v.push_back(t);
+        return v;
+    }
+
+    static torch::Tensor rms(const torch::Tensor& x, const torch::Tensor& w) {
+        return w * (x * torch::rsqrt(x.pow(2).mean(-1, true) + 1e-5));
+    }
+
+    // ids, pos: [B, T] int64. Returns the final normed hidden states [B, T, D].
+    torch::Tensor hidden(const torch::Tensor& ids, const torch::Tensor& pos) {
+        const int64_t B = ids.size(0), T = ids.size(1), G = H / KV;
+        auto x = p["model.embed_tokens.weight"].index_select(0, ids.reshape(-1)).view({B, T, D});
+        auto freqs = pos.to(torch::kFloat32).unsqueeze(-1) * inv_freq; // [B, T, d/2]
+        auto emb = torch::cat({freqs, freqs}, -1);
+        auto cos = emb.cos().unsqueeze(2), sin = emb.sin().unsqueeze(2); // [B, T, 1, d]
+        auto rope = [&](const torch::Tensor& t) {
+            auto t1 = t.narrow(-1, 0, d / 2), t2 = t.narrow(-1, d / 2, d / 2);
+            return t * cos + torch::cat({-t2, t1}, -1) * sin;
+        };
+        auto mask = torch::full({T, T}, -std::numeric_limits<float>::infinity()).triu(1);
+        for (int l = 0; l < o.layers; ++l) {
+            const std::string pre = "model.layers." + std::to_string(l) + ".";
+            auto h = rms(x, p[pre + "input_layernorm.weight"]);
+            auto q =
+                rope(torch::matmul(h, p[pre + "self_attn.q_proj.weight"].t()).view({B, T, H, d}));
+            auto k =
+                rope(torch::matmul(h, p[pre + "self_attn.k_proj.weight"].t()).view({B, T, KV, d}));
+            auto v = torch::matmul(h, p[pre + "self_attn.v_proj.weight"].t()).view({B, T, KV, d});
+            q = q.transpose(1, 2);                         // [B, H, T, d]
+            k = k.transpose(1, 2).repeat_interleave(G, 1); // [B, H, T, d]
+            v = v.transpose(1, 2).repeat_interleave(G, 1);
+            auto att = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(double(d)) + mask;
+            auto out =
+                torch::matmul(torch::softmax(att, -1), v).transpose(1, 2).reshape({B, T, H * d});
+            x = x + torch::matmul(out, p[pre + "self_attn.o_proj.weight"].t());
+            auto h2 = rms(x, p[pre + "post_attention_layernorm.weight"]);
+            auto g = torch::matmul(h2, p[pre + "mlp.gate_proj.weight"].t());
+            auto u = torch::matmul(h2, p[pre + "mlp.up_proj.weight"].t());
+            x = x + torch::matmul(torch::silu(g) * u, p[pre + "mlp.down_proj.weight"].t());
+        }
+        return rms(x, p["model.norm.weight"]);
+    }
+
+    torch::Tensor loss(const torch::Tensor& ids, const torch::Tensor& pos) {
+        auto hs = hidden(ids, pos);
+        auto logits = torch::matmul(hs, p["model.embed_tokens.weight"].t()); // tied
+        const int64_t T = ids.size(1);
+        return torch::nn::functional::cross_entropy(logits.narrow(1, 0, T - 1).reshape({-1, V}),
+                                                    ids.narrow(1, 1, T - 1).reshape(-1));
+    }
+};
+
+// Builds training sequences: BOS, then either a plain window of text or a retrieval
+// sequence (a passage repeated at least 512 positions later among unrelated text), with a
+// PoSE-style skip in the positions so distances up to max_positions are seen.
+struct Batcher {
+    const TrainOptions& o;
+    const std::vector<std::vector<int32_t>>& docs;
+    int32_t bos;
+
+    const std::vector<int32_t>& doc(std::mt19937_64& rng, size_t min_len) const {
+        for (int tries = 0; tries < 64; ++tries) {
+            const auto& d = docs[rng() % docs.size()];
+            if (d.size() >= min_len) return d;
+        }
+        return docs[rng() % docs.size()];
+    }
+    void take(std::mt19937_64& rng, std::vector<int32_t>* out, size_t n) const {
+        while (n > 0) {
+            const auto& d = doc(rng, 16);
+            const size_t len = std::min(n, d.size());
+            const size_t start = d.size() > len ? rng() % (d.size() - len + 1) : 0;
+            out->insert(out->end(), d.begin() + long(start), d.begin() + long(start + len));
+            n -= len;
+        }
+    }
+
+    void build(std::mt19937_64& rng, bool plain_only, std::vector<int64_t>* ids,
+               std::vector<int64_t>* pos) const {
+        const int T = o.seq_len;
+        std::vector<int32_t> s{bos};
+        int split = T; // where the position skip happens
+        if (!plain_only && std::uniform_real_distribution<>(0, 1)(rng) < o.copy_fraction &&
+            T >= 640) {
+            const size_t plen = 64 + rng() % std::min<size_t>(193, size_t(T) / 4);
+            std::vector<int32_t> passage;
+            take(rng, &passage, plen);
+            const size_t f1 = rng() % 64;
+            take(rng, &s, f1);
+            s.insert(s.end(), passage.begin(), passage.end());
+            const size_t room = size_t(T) - s.size() - plen;
+            const size_t gap = std::max<size_t>(512 - plen, rng() % (room + 1));
+            const size_t filler = std::min(gap, room);
+            split = int(s.size() + filler / 2); // the skip falls between the two copies
+            take(rng, &s, filler);
+            s.insert(s.end(), passage.begin(), passage.end());
+        }
+        if (int(s.size()) < T) take(rng, &s, size_t(T) - s.size());
+        s.resize(size_t(T));
+        if (split == T) split = 1 + int(rng() % uint64_t(T - 1));
+        const int64_t skip = plain_only || o.max_positions <= T
+                                 ? 0
+                                 : int64_t(rng() % uint64_t(o.max_positions - T + 1));
+        for (int i = 0; i < T; ++i) {
+            ids->push_back(s[size_t(i)]);
+            pos->push_back(i < split ? i : i + skip);
+        }
+    }
+};
+
+bool run_spm_train(const std::string& flags, const std::string& log, std::string* error) {
+    std::vector<std::string> args{"spm_train"};
+    std::istringstream ss(flags);
+    for (std::string a; ss >> a;)
+        args.push_back(a);
+    std::vector<char*> argv;
+    for (auto& a : args)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    pid_t pid = 0;
+    const int rc = posix_spawnp(&pid, "spm_train", &fa, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        *error = "cannot run spm_train (install Debian's sentencepiece package): " +
+                 std::string(std::strerror(rc));
+        return false;
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        *error = "spm_train failed; see " + log;
+        return false;
+    }
+    return true;
+}
+
+bool write_json(const fs::path& p, const nlohmann::json& j, std::string* error) {
+    std::ofstream f(p);
+    f << j.dump(2) << "\n";
+    if (!f) {
+        *error = p.string() + ": write failed";
+        return false;
+    }
+    return true;
+}
+
+bool export_checkpoint(const TrainOptions& o, Net& net, std::string* error) {
+    const fs::path dir(o.out_dir);
+    nlohmann::json cfg = {
+        {"architectures", {"LlamaForCausalLM"}},
+        {"model_type", "llama"},
+        {"hidden_size", o.hidden},
+        {"num_hidden_layers", o.layers},
+        {"num_attention_heads", o.heads},
+        {"num_key_value_heads", o.kv_heads},
+        {"intermediate_size", o.intermediate},
+        {"vocab_size", net.V},
+        {"max_position_embeddings", o.max_positions},
+        {"rms_norm_eps", 1e-5},
+        {"rope_theta", o.rope_theta},
+        {"rope_scaling", nullptr},
+        {"tie_word_embeddings", true},
+        {"attention_bias", false},
+        {"hidden_act", "silu"},
+        {"bos_token_id", 1},
+        {"eos_token_id", 2},
+        {"torch_dtype", o.export_bf16 ? "bfloat16" : "float32"},
+        {"ladm_studio_training", {{"seed", o.seed}, {"steps", o.steps}, {"seq_len", o.seq_len}}}};
+    if (!write_json(dir / "config.json", cfg, error)) return false;
+    // safetensors: 8-byte header length, JSON header, raw little-endian data
+    nlohmann::json header = {{"__metadata__", {{"format", "pt"}}}};
+    std::vector<torch::Tensor> data;
+    uint64_t off = 0;
+    for (const auto& [name, t] : net.params) {
+        auto c = t.detach().to(o.export_bf16 ? torch::kBFloat16 : torch::kFloat32).contiguous();
+        const uint64_t n = uint64_t(c.numel() * c.element_size());
+        header[name] = {{"dtype", o.export_bf16 ? "BF16" : "F32"},
+                        {"shape", c.sizes().vec()},
+                        {"data_offsets", {off, off + n}}};
+        off += n;
+        data.push_back(c);
+    }
+    std::string h = header.dump();
+    while ((8 + h.size()) % 8)
+        h.push_back(' ');
+    const fs::path tmp = dir / "model.safetensors.tmp";
+    {
+        std::ofstream f(tmp, std::ios::binary);
+        uint64_t len = h.size();
+        unsigned char lb[8];
+        for (int i = 0; i < 8; ++i)
+            lb[i] = (len >> (8 * i)) & 0xff;
+        f.write(reinterpret_cast<const char*>(lb), 8);
+        f.write(h.data(), std::streamsize(h.size()));
+        for (const auto& c : data)
+            f.write(static_cast<const char*>(c.data_ptr()),
+                    std::streamsize(c.numel() * c.element_size()));
+        if (!f) {
+            *error = tmp.string() + ": write failed";
+            return false;
+        }
+    }
+    fs::rename(tmp, dir / "model.safetensors");
+    return true;
+}
+
+} // namespace
+
+std::vector<std::string> default_training_files() {
+    std::vector<std::string> f;
+    sorted_files(
+        "/usr/share/common-licenses", [](const fs::path&) { return true; }, &f, 100);
+    sorted_files(
+        "/usr/share/doc", [](const fs::path& p) { return p.filename() == "changelog.Debian.gz"; },
+        &f, 600);
+    sorted_files(
+        "/usr/include", [](const fs::path& p) { return p.extension() == ".h"; }, &f, 1500);
+    sorted_files(
+        "/usr/lib/python3.11", [](const fs::path& p) { return p.extension() == ".py"; }, &f, 800);
+    return f;
+}
+
+bool train_calculator(const TrainOptions& o,
+                      const std::function<bool(const TrainProgress&)>& progress, TrainResult* res,
+                      std::string* error) {
+    try {
+        if (o.threads > 0) torch::set_num_threads(o.threads);
+        const fs::path dir(o.out_dir);
+        std::error_code ec;
+        fs::create_directories(dir / "train-state", ec);
+        if (o.hidden % o.heads || o.heads % o.kv_heads) {
+            *error = "hidden must be a multiple of heads, and heads of kv_heads";
+            return false;
+        }
+        // 1. Text, split train / held-out by a hash of the path.
+        const auto files = o.text_files.empty() ? default_training_files() : o.text_files;
+        std::vector<std::string> train_text, held_text;
+        for (const auto& f : files) {
+            std::string t = read_doc(f);
+            if (t.size() < 200) continue;
+            const bool held =
+                double(XXH3_64bits(f.data(), f.size()) % 10000) < o.held_out_fraction * 10000;
+            (held ? held_text : train_text).push_back(std::move(t));
+        }
+        if (train_text.empty() || held_text.empty()) {
+            *error = "not enough training text (" + std::to_string(files.size()) + " files)";
+            return false;
+        }
+        res->tokenizer_sources = std::to_string(files.size()) +
+                                 " files: " + std::to_string(train_text.size()) +
+                                 " for training, " + std::to_string(held_text.size()) + " held out";
+
+        const fs::path state_dir = dir / "train-state";
+        // 2. Tokenizer (trained once; kept on resume).
+        if (!fs::exists(dir / "tokenizer.model")) {
+            const fs::path input = dir / "train-state" / "spm-input.txt";
+            {
+                std::ofstream f(input);
+                size_t written = 0;
+                for (const auto& t : train_text) {
+                    for (size_t i = 0; i < t.size() && written < (size_t(12) << 20); i += 4000) {
+                        std::string chunk = t.substr(i, 4000);
+                        for (char& c : chunk)
+                            if (c == '\n')
+                                c = ' '; // one "sentence" per chunk, newlines kept as spaces
+                        f << chunk << "\n";
+                        written += chunk.size();
+                    }
+                }
+            }
+            const std::string flags =
+                "--input=" + input.string() + " --model_prefix=" + (dir / "tokenizer").string() +
+                " --model_type=bpe --vocab_size=" + std::to_string(o.vocab) +
+                " --byte_fallback=true --normalization_rule_name=identity"
+                " --remove_extra_whitespaces=false --split_digits=true --character_coverage=0.9995"
+                " --unk_id=0 --bos_id=1 --eos_id=2 --pad_id=-1 --max_sentence_length=8192"
+                " --input_sentence_size=400000 --shuffle_input_sentence=true --minloglevel=2"
+                " --num_threads=2 --random_seed=" +
+                std::to_string(o.seed);
+            // Debian's spm_train in a child process: SentencePiece's trainer logs through
+            // iostreams, which crash when its library is dlopen'ed with RTLD_DEEPBIND into a
+            // program that itself uses std::cerr (copy-relocated stream objects).
+            if (!run_spm_train(flags, (state_dir / "spm_train.log").string(), error)) return false;
+            fs::remove(input, ec);
+            fs::remove(dir / "tokenizer.vocab", ec);
+            if (!write_json(dir / "tokenizer_config.json",
+                            {{"tokenizer_class", "LlamaTokenizer"},
+                             {"add_bos_token", true},
+                             {"add_eos_token", false},
+                             {"bos_token", "<s>"},
+                             {"eos_token", "</s>"},
+                             {"unk_token", "<unk>"},
+                             {"legacy", true}},
+                            error))
+                return false;
+        }
+        auto tok = Tokenizer::from_dir(o.out_dir, error);
+        if (!tok) return false;
+        std::vector<std::vector<int32_t>> train_docs, held_docs;
+        for (const auto& t : train_text)
+            train_docs.push_back(tok->encode(t, false).ids);
+        for (const auto& t : held_text)
+            held_docs.push_back(tok->encode(t, false).ids);
+
+        // 3. Model, optimizer, and the saved state when resuming.
+        torch::manual_seed(o.seed);
+        Net net(o, tok->vocab_size());
+        torch::optim::AdamW opt(
+            net.tensors(),
+            torch::optim::AdamWOptions(o.lr).betas({0.9, 0.95}).weight_decay(o.weight_decay));
+        int step = 0;
+        const fs::path state = dir / "train-state";
+        if (fs::exists(state / "step.txt")) {
+            std::ifstream(state / "step.txt") >> step;
+            std::vector<torch::Tensor> saved;
+            torch::load(saved, (state / "model.pt").string());
+            if (saved.size() != net.params.size()) {
+                *error =
+                    (state / "model.pt").string() + ": saved state does not match the model shape";
+                return false;
+            }
+            torch::NoGradGuard ng;
+            for (size_t i = 0; i < saved.size(); ++i)
+                net.params[i].second.copy_(saved[i]);
+            torch::load(opt, (state / "optim.pt").string());
+        }
+        auto save_state = [&] {
+            std::vector<torch::Tensor> v;
+            for (const auto& [_, t] : net.params)
+                v.push_back(t.detach().clone());
+            torch::save(v, (state / "model.pt").string());
+            torch::save(opt, (state / "optim.pt").string());
+            std::ofstream(state / "step.txt") << step;
+        };
+
+        Batcher train_b{o, train_docs, tok->bos_id()}, held_b{o, held_docs, tok->bos_id()};
+        const auto t0 = std::chrono::steady_clock::now();
+        double window_loss = 0;
+        int window = 0;
+        int64_t tokens = 0;
+        while (step < o.steps) {
+            std::mt19937_64 rng(o.seed * 1000003ull + uint64_t(step)); // resumable data order
+            std::vector<int64_t> ids, pos;
+            for (int b = 0; b < o.batch; ++b)
+                train_b.build(rng, false, &ids, &pos);
+            auto tids = torch::tensor(ids).view({o.batch, o.seq_len});
+            auto tpos = torch::tensor(pos).view({o.batch, o.seq_len});
+            // learning rate: linear warm-up, cosine to 10%
+            const double prog = std::min(1.0, double(step) / std::max(1, o.steps));
+            const double lr = step < o.warmup
+                                  ? o.lr * (step + 1) / o.warmup
+                                  : o.lr * (0.1 + 0.9 * 0.5 * (1 + std::cos(M_PI * prog)));
+            for (auto& g : opt.param_groups())
+                static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+            opt.zero_grad();
+            auto loss = net.loss(tids, tpos);
+            loss.backward();
+            torch::nn::utils::clip_grad_norm_(net.tensors(), 1.0);
+            opt.step();
+            ++step;
+            tokens += int64_t(o.batch) * o.seq_len;
+            window_loss += loss.item<double>();
+            ++window;
+            res->final_loss = loss.item<double>();
+            if (step % o.checkpoint_every == 0 || step == o.steps) save_state();
+            if (progress && (step % 10 == 0 || step == o.steps)) {
+                TrainProgress pg;
+                pg.step = step;
+                pg.steps = o.steps;
+                pg.loss = window_loss / window;
+                pg.seconds =
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                pg.tokens_per_s = double(tokens) / pg.seconds;
+                window_loss = 0;
+                window = 0;
+                if (!progress(pg)) { // stopped: the state is saved, export what there is
+                    save_state();
+                    break;
+                }
+            }
+        }
+        res->steps_done = step;
+
+        // 4. Export, then measure held-out loss with the training forward and through the
+        // exported checkpoint + engine (same numbers expected: same weights).
+        if (!export_checkpoint(o, net, error)) return false;
+        std::mt19937_64 rng(o.seed + 77);
+        const int eval_seqs = 8;
+        std::vector<int64_t> ids, pos;
+        for (int b = 0; b < eval_seqs; ++b)
+            held_b.build(rng, true, &ids, &pos);
+        for (int b = 0; b < eval_seqs; ++b) // plain positions for comparison with the engine
+            for (int i = 0; i < o.seq_len; ++i)
+                pos[size_t(b * o.seq_len + i)] = i;
+        auto tids = torch::tensor(ids).view({eval_seqs, o.seq_len});
+        auto tpos = torch::tensor(pos).view({eval_seqs, o.seq_len});
+        {
+            torch::NoGradGuard ng;
+            if (o.export_bf16) // evaluate the weights as exported
+                for (auto& [_, t] : net.params)
+                    t.copy_(t.to(torch::kBFloat16).to(torch::kFloat32));
+            res->held_out_loss = net.loss(tids, tpos).item<double>();
+        }
+        EngineOptions eo;
+        eo.device = "cpu";
+        auto engine = Engine::open(o.out_dir, eo, error);
+        if (!engine) return false;
+        double sum = 0;
+        for (int b = 0; b < eval_seqs; ++b) {
+            std::vector<int32_t> seq(ids.begin() + b * o.seq_len,
+                                     ids.begin() + (b + 1) * o.seq_len);
+            std::vector<float> hs;
+            if (!engine->hidden_states(seq, &hs, error)) return false;
+            torch::NoGradGuard ng;
+            auto h = torch::from_blob(hs.data(), {o.seq_len, int64_t(o.hidden)}, torch::kFloat32);
+            auto logits = torch::matmul(h, net.p["model.embed_tokens.weight"].detach().t());
+            auto target = tids[b].narrow(0, 1, o.seq_len - 1);
+            sum += torch::nn::functional::cross_entropy(logits.narrow(0, 0, o.seq_len - 1), target)
+                       .item<double>();
+        }
+        res->held_out_loss_engine = sum / eval_seqs;
+        // unigram baseline from the training counts (add-one smoothing)
+        std::vector<double> counts(size_t(net.V), 1.0);
+        double total = double(net.V);
+        for (const auto& d : train_docs)
+            for (int32_t t : d)
+                counts[size_t(t)] += 1, total += 1;
+        double nll = 0;
+        int64_t n = 0;
+        for (int b = 0; b < eval_seqs; ++b)
+            for (int i = 1; i < o.seq_len; ++i)
+                nll -= std::log(counts[size_t(ids[size_t(b * o.seq_len + i)])] / total), ++n;
+        res->unigram_loss = nll / double(n);
+        return true;
+    } catch (const c10::Error& e) {
+        *error = std::string("training failed: ") + e.what_without_backtrace();
+        return false;
+    } catch (const std::exception& e) {
+        *error = std::string("training failed: ") + e.what();
+        return false;
+    }
+}
+
+} // namespace ladm

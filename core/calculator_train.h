@@ -1,0 +1,65 @@
+// Training the bundled attention calculator: a small Llama-architecture model, trained by
+// this project's own code on text Debian installs, with a curriculum that rewards
+// retrieval (passages repeated 512+ tokens later) and long positions (PoSE-style skips),
+// exported as a Hugging Face folder the engine loads like any user checkpoint.
+//
+//   ladm::TrainOptions o;               // defaults: the bundled calculator's recipe
+//   o.out_dir = "resources/calculator";
+//   ladm::train_calculator(o, progress, &err);   // resumes from out_dir/train-state
+//
+// Plain types only; libtorch stays in calculator_train.cpp.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ladm {
+
+struct TrainOptions {
+    std::string out_dir;
+    std::vector<std::string> text_files; // training text; empty = Debian sources (see .cpp)
+    int vocab = 4096;                    // SentencePiece BPE vocabulary
+    int hidden = 256, layers = 4, heads = 4, kv_heads = 2, intermediate = 768;
+    double rope_theta = 500000.0;
+    int max_positions = 16384; // positions trained through PoSE skips
+    int seq_len = 1024, batch = 8;
+    int steps = 2000;
+    double lr = 2e-3, weight_decay = 0.1;
+    int warmup = 100;
+    double copy_fraction = 0.5; // sequences with a passage repeated 512+ tokens later
+    uint64_t seed = 1;
+    int checkpoint_every = 100; // steps
+    bool export_bf16 = true;    // weights on disk (the engine computes in fp32)
+    double held_out_fraction = 0.05;
+    int threads = 0;
+};
+
+struct TrainProgress {
+    int step = 0, steps = 0;
+    double loss = 0; // mean over the last logging window, nats/token
+    double tokens_per_s = 0;
+    double seconds = 0;
+};
+
+struct TrainResult {
+    int steps_done = 0;
+    double final_loss = 0;
+    double held_out_loss = 0;        // nats/token on held-out documents (training forward)
+    double held_out_loss_engine = 0; // same batch through the exported checkpoint + Engine
+    double unigram_loss = 0;         // held-out unigram baseline, nats/token
+    std::string tokenizer_sources;   // what the text came from
+};
+
+// Trains (or resumes) and exports out_dir/{config.json, model.safetensors, tokenizer.model,
+// tokenizer_config.json}. progress may return false to stop early (state is saved).
+bool train_calculator(const TrainOptions& o,
+                      const std::function<bool(const TrainProgress&)>& progress,
+                      TrainResult* result, std::string* error);
+
+// The default training text: licences, Debian changelogs, C/C++ headers and Python sources
+// (the demo corpus' domains), sorted; documents are split train/held-out by a hash of path.
+std::vector<std::string> default_training_files();
+
+} // namespace ladm

@@ -2,8 +2,9 @@
 # Starts LADM Studio under Xvfb on a corpus, waits for scoring to finish, and saves
 # screenshots of the main views (sample viewer, distributions & selection).
 #   scripts/screenshots.sh [OUT_DIR] [MODEL_DIR] [CORPUS]
-# Defaults: docs/screenshots; the bundled calculator and demo corpus when they exist,
-# otherwise the tiny test checkpoint and a small generated corpus (see the caption).
+# Defaults: docs/screenshots; the bundled calculator when it exists, otherwise the tiny
+# test checkpoint (random weights: the picture is real, the scores are not); a small demo
+# corpus built with `ladm demo-corpus`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-docs/screenshots}
@@ -13,22 +14,21 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 MODEL=${2:-}
 CORPUS=${3:-}
-EXTRA=()
+EXTRA=()  # extra ladm-studio options
 if [[ -z $MODEL ]]; then
   if [[ -f resources/calculator/config.json ]]; then
     MODEL=resources/calculator
   else
     MODEL=$WORK/model
-    "$BUILD/tests/ladm-test-fixture" model "$MODEL"
-    EXTRA=(--span 16) # the tiny test model reads short samples
+    "$BUILD/tests/ladm-test-fixture" model "$MODEL" # tiny random model: scores mean nothing
   fi
 fi
 if [[ -z $CORPUS ]]; then
   if [[ -f resources/demo/demo.jsonl.zst ]]; then
     CORPUS=resources/demo/demo.jsonl.zst
   else
-    CORPUS=$WORK/corpus.jsonl
-    "$BUILD/tests/ladm-test-fixture" corpus "$CORPUS" 60 800 3
+    CORPUS=$WORK/demo.jsonl.zst
+    "$BUILD/app/ladm" demo-corpus --samples 40 "$CORPUS"
   fi
 fi
 mkdir -p "$OUT"

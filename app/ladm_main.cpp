@@ -19,6 +19,7 @@ commands:
   tokenize   print the ids and character offsets a checkpoint's tokenizer produces
   demo-corpus  build the demo corpus from text Debian installs
   train-calculator  train the small attention calculator (resumable)
+  eval-calculator   ROC AUC of CDS: held-out coherent documents vs spliced controls
 
   ladm <command> --help   options of one command
   ladm --version
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
     if (cmd == "merge") return ladm::cli::cmd_merge(args);
     if (cmd == "demo-corpus") return ladm::cli::cmd_demo_corpus(args);
     if (cmd == "train-calculator") return ladm::cli::cmd_train_calculator(args);
+    if (cmd == "eval-calculator") return ladm::cli::cmd_eval_calculator(args);
     std::cerr << "ladm: unknown command '" << cmd << "' (see ladm --help)\n";
     return ladm::cli::kUsage;
 }

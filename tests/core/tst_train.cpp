@@ -1,6 +1,7 @@
 // The calculator training command on a tiny configuration: loss goes down, the exported
 // checkpoint loads through the engine and gives the same held-out loss as the training
 // forward, and a second run resumes from the saved state.
+#include "core/calculator_eval.h"
 #include "core/calculator_train.h"
 #include "core/engine.h"
 #include "core/tokenizer.h"
@@ -17,6 +18,7 @@ class TestTrain : public QObject {
     Q_OBJECT
   private Q_SLOTS:
     void trainExportResume();
+    void rocAuc();
 };
 
 void TestTrain::trainExportResume() {
@@ -99,6 +101,30 @@ void TestTrain::trainExportResume() {
     QCOMPARE(r.steps_done, 60);
     QCOMPARE(seen.front().step, 50);
     QCOMPARE(int(seen.size()), 2);
+
+    // eval-calculator's pipeline on the same held-out split: coherent vs spliced pairs.
+    EvalOptions eo2;
+    eo2.model_dir = o.out_dir;
+    eo2.text_files = files;
+    eo2.held_out_fraction = 0.6; // enough documents for pairs in this tiny set
+    eo2.tokens = 300;
+    eo2.pairs = 4;
+    eo2.params.span = 16;
+    eo2.params.d_afs = 2;
+    eo2.params.d_cds = 2;
+    EvalResult er;
+    QVERIFY2(evaluate_calculator(eo2, {}, &er, &err), err.c_str());
+    QVERIFY(er.pairs > 0 && er.pairs <= 4);
+    QCOMPARE(int(er.coherent.size()), er.pairs);
+    QVERIFY(er.auc >= 0 && er.auc <= 1);
+    QCOMPARE(er.auc, roc_auc(er.coherent, er.spliced));
+}
+
+void TestTrain::rocAuc() {
+    // pos {3, 4} vs neg {1, 3}: 3>1, 3=3 (half), 4>1, 4>3 -> 3.5 / 4
+    QCOMPARE(roc_auc({3, 4}, {1, 3}), 0.875);
+    QCOMPARE(roc_auc({1}, {2}), 0.0);
+    QCOMPARE(roc_auc({}, {2}), 0.5);
 }
 
 QTEST_GUILESS_MAIN(TestTrain)

@@ -1,0 +1,130 @@
+#include "core/calculator_eval.h"
+
+#include "core/calculator_train.h"
+#include "core/engine.h"
+#include "core/tokenizer.h"
+
+#include <xxhash.h>
+#include <zlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace ladm {
+
+double roc_auc(const std::vector<double>& pos, const std::vector<double>& neg) {
+    if (pos.empty() || neg.empty()) return 0.5;
+    double wins = 0;
+    for (double p : pos)
+        for (double n : neg)
+            wins += p > n ? 1.0 : p == n ? 0.5 : 0.0;
+    return wins / (double(pos.size()) * double(neg.size()));
+}
+
+namespace {
+std::string read_any(const std::string& p) {
+    if (fs::path(p).extension() == ".gz") {
+        gzFile g = gzopen(p.c_str(), "rb");
+        if (!g) return {};
+        std::string out;
+        char buf[65536];
+        int n;
+        while ((n = gzread(g, buf, sizeof buf)) > 0)
+            out.append(buf, size_t(n));
+        gzclose(g);
+        return out;
+    }
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// The domain of a source file, as in the demo corpus; other files: their folder.
+std::string domain_of(const std::string& p) {
+    if (p.find("/common-licenses/") != std::string::npos) return "Licenses";
+    if (p.find("/share/doc/") != std::string::npos) return "Changelogs";
+    if (p.find("/include/") != std::string::npos) return "C-headers";
+    if (fs::path(p).extension() == ".py") return "Python";
+    return fs::path(p).parent_path().string();
+}
+} // namespace
+
+bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int)>& progress,
+                         EvalResult* res, std::string* error) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto tok = Tokenizer::from_dir(o.model_dir, error);
+    if (!tok) return false;
+    EngineOptions eo;
+    auto engine = Engine::open(o.model_dir, eo, error);
+    if (!engine) return false;
+    const auto files = o.text_files.empty() ? default_training_files() : o.text_files;
+    std::map<std::string, std::vector<std::vector<int32_t>>> held; // domain -> documents
+    for (const auto& f : files) {
+        if (double(XXH3_64bits(f.data(), f.size()) % 10000) >= o.held_out_fraction * 10000)
+            continue;
+        const std::string text = read_any(f);
+        if (text.size() < 200) continue;
+        held[domain_of(f)].push_back(tok->encode(text, false).ids);
+    }
+    const int64_t body = o.tokens - 1; // BOS first
+    std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>> pairs;
+    std::mt19937_64 rng(o.seed);
+    for (auto& [dom, docs] : held) {
+        if (docs.size() < 3) continue;
+        for (size_t i = 0; i < docs.size() && int(pairs.size()) < o.pairs; ++i) {
+            if (int64_t(docs[i].size()) < body) continue;
+            std::vector<int32_t> coherent{tok->bos_id()}, spliced{tok->bos_id()};
+            coherent.insert(coherent.end(), docs[i].begin(), docs[i].begin() + body);
+            while (int64_t(spliced.size()) < o.tokens) {
+                const size_t j = rng() % docs.size();
+                if (j == i || docs[j].size() < 64) continue;
+                const size_t len =
+                    std::min<size_t>(64 + rng() % 448, docs[j].size()); // < 512 tokens
+                const size_t start = rng() % (docs[j].size() - len + 1);
+                spliced.insert(spliced.end(), docs[j].begin() + long(start),
+                               docs[j].begin() + long(start + len));
+            }
+            spliced.resize(size_t(o.tokens));
+            pairs.emplace_back(std::move(coherent), std::move(spliced));
+        }
+    }
+    if (pairs.empty()) {
+        size_t n = 0;
+        for (const auto& [_, d] : held)
+            n += d.size();
+        *error = "no pairs: " + std::to_string(n) + " held-out documents; a pair needs one of " +
+                 std::to_string(o.tokens) +
+                 " tokens and 2 more in its domain (try --tokens smaller)";
+        return false;
+    }
+    LadmParams p = o.params;
+    p.max_len = o.tokens;
+    for (size_t k = 0; k < pairs.size(); ++k) {
+        const auto a = engine->score(pairs[k].first, p), b = engine->score(pairs[k].second, p);
+        if (a.status != ScoreStatus::Ok || b.status != ScoreStatus::Ok) {
+            *error = "scoring failed: " +
+                     (a.error.empty() ? std::string(status_name(a.status)) : a.error);
+            return false;
+        }
+        res->coherent.push_back(a.cds);
+        res->spliced.push_back(b.cds);
+        if (progress) progress(int(k + 1), int(pairs.size()));
+    }
+    res->pairs = int(pairs.size());
+    res->auc = roc_auc(res->coherent, res->spliced);
+    for (size_t k = 0; k < pairs.size(); ++k) {
+        res->mean_coherent += res->coherent[k] / double(pairs.size());
+        res->mean_spliced += res->spliced[k] / double(pairs.size());
+    }
+    res->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return true;
+}
+
+} // namespace ladm

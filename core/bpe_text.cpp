@@ -1,5 +1,6 @@
 #include "core/bpe_text.h"
 
+#include "core/tokenizer.h"
 #include "core/utf8.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -506,15 +507,7 @@ void TextPipeline::split(const std::string& text, size_t b, size_t e, bool first
 }
 
 std::string TextPipeline::undo_metaspace(const std::string& token) const {
-    std::string out;
-    for (size_t p = 0; p < token.size();) {
-        if (token.compare(p, m_metaspace.size(), m_metaspace) == 0) {
-            out.push_back(' ');
-            p += m_metaspace.size();
-        } else
-            out.push_back(token[p++]);
-    }
-    return out;
+    return marker_to_spaces(token, m_metaspace);
 }
 
 } // namespace ladm

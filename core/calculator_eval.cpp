@@ -2,6 +2,7 @@
 
 #include "core/calculator_train.h"
 #include "core/engine.h"
+#include "core/source_text.h"
 #include "core/tokenizer.h"
 
 #include <xxhash.h>
@@ -28,24 +29,6 @@ double roc_auc(const std::vector<double>& pos, const std::vector<double>& neg) {
 }
 
 namespace {
-std::string read_any(const std::string& p) {
-    if (fs::path(p).extension() == ".gz") {
-        gzFile g = gzopen(p.c_str(), "rb");
-        if (!g) return {};
-        std::string out;
-        char buf[65536];
-        int n;
-        while ((n = gzread(g, buf, sizeof buf)) > 0)
-            out.append(buf, size_t(n));
-        gzclose(g);
-        return out;
-    }
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 // The domain of a source file, as in the demo corpus; other files: their folder.
 std::string domain_of(const std::string& p) {
     if (p.find("/common-licenses/") != std::string::npos) return "Licenses";
@@ -69,7 +52,7 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
     for (const auto& f : files) {
         if (double(XXH3_64bits(f.data(), f.size()) % 10000) >= o.held_out_fraction * 10000)
             continue;
-        const std::string text = read_any(f);
+        const std::string text = read_text_file(f);
         if (text.size() < 200) continue;
         held[domain_of(f)].push_back(tok->encode(text, false).ids);
     }

@@ -1,6 +1,7 @@
 #include "core/calculator_train.h"
 
 #include "core/engine.h"
+#include "core/source_text.h"
 #include "core/tokenizer.h"
 
 #include <nlohmann/json.hpp>
@@ -26,45 +27,6 @@ namespace fs = std::filesystem;
 namespace ladm {
 
 namespace {
-
-std::string read_doc(const fs::path& p) {
-    if (p.extension() == ".gz") {
-        gzFile g = gzopen(p.c_str(), "rb");
-        if (!g) return {};
-        std::string out;
-        char buf[65536];
-        int n;
-        while ((n = gzread(g, buf, sizeof buf)) > 0)
-            out.append(buf, size_t(n));
-        gzclose(g);
-        return out;
-    }
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-void sorted_files(const fs::path& root, const std::function<bool(const fs::path&)>& pred,
-                  std::vector<std::string>* out, size_t limit) {
-    std::vector<std::string> v;
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(
-             root, fs::directory_options::skip_permission_denied, ec);
-         it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (ec) break;
-        if (it->is_regular_file(ec) && !it->is_symlink(ec) && pred(it->path()))
-            v.push_back(it->path().string());
-    }
-    std::sort(v.begin(), v.end());
-    if (v.size() > limit) { // spread over the folder, deterministically
-        std::vector<std::string> w;
-        for (size_t i = 0; i < limit; ++i)
-            w.push_back(v[i * v.size() / limit]);
-        v.swap(w);
-    }
-    out->insert(out->end(), v.begin(), v.end());
-}
 
 // The decoder being trained: the same architecture and tensor names as a Hugging Face
 // Llama checkpoint, tied embeddings, computed with autograd in fp32.
@@ -327,15 +289,16 @@ bool export_checkpoint(const TrainOptions& o, Net& net, std::string* error) {
 
 std::vector<std::string> default_training_files() {
     std::vector<std::string> f;
-    sorted_files(
-        "/usr/share/common-licenses", [](const fs::path&) { return true; }, &f, 100);
-    sorted_files(
+    auto append = [&](const std::vector<std::string>& v) { f.insert(f.end(), v.begin(), v.end()); };
+    append(sorted_files(
+        "/usr/share/common-licenses", [](const fs::path&) { return true; }, 100));
+    append(sorted_files(
         "/usr/share/doc", [](const fs::path& p) { return p.filename() == "changelog.Debian.gz"; },
-        &f, 600);
-    sorted_files(
-        "/usr/include", [](const fs::path& p) { return p.extension() == ".h"; }, &f, 1500);
-    sorted_files(
-        "/usr/lib/python3.11", [](const fs::path& p) { return p.extension() == ".py"; }, &f, 800);
+        600));
+    append(sorted_files(
+        "/usr/include", [](const fs::path& p) { return p.extension() == ".h"; }, 1500));
+    append(sorted_files(
+        "/usr/lib/python3.11", [](const fs::path& p) { return p.extension() == ".py"; }, 800));
     return f;
 }
 
@@ -355,7 +318,7 @@ bool train_calculator(const TrainOptions& o,
         const auto files = o.text_files.empty() ? default_training_files() : o.text_files;
         std::vector<std::string> train_text, held_text;
         for (const auto& f : files) {
-            std::string t = read_doc(f);
+            std::string t = read_text_file(f);
             if (t.size() < 200) continue;
             const bool held =
                 double(XXH3_64bits(f.data(), f.size()) % 10000) < o.held_out_fraction * 10000;

@@ -1,6 +1,7 @@
 #include "core/demo_corpus.h"
 
 #include "core/jsonl_writer.h"
+#include "core/source_text.h"
 #include "core/utf8.h"
 
 #include <nlohmann/json.hpp>
@@ -24,40 +25,6 @@ struct Source {
     std::string domain, path, text;
 };
 
-std::string read_text(const fs::path& p) {
-    if (p.extension() == ".gz") {
-        gzFile g = gzopen(p.c_str(), "rb");
-        if (!g) return {};
-        std::string out;
-        char buf[65536];
-        int n;
-        while ((n = gzread(g, buf, sizeof buf)) > 0)
-            out.append(buf, size_t(n));
-        gzclose(g);
-        return out;
-    }
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-// Files under root matching pred, sorted (the same order on every machine).
-std::vector<fs::path> files_under(const fs::path& root,
-                                  const std::function<bool(const fs::path&)>& pred) {
-    std::vector<fs::path> out;
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(
-             root, fs::directory_options::skip_permission_denied, ec);
-         it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (ec) break;
-        if (it->is_regular_file(ec) && !it->is_symlink(ec) && pred(it->path()))
-            out.push_back(it->path());
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 } // namespace
 
 bool write_demo_corpus(const std::string& out_path, const DemoCorpusOptions& o,
@@ -65,20 +32,20 @@ bool write_demo_corpus(const std::string& out_path, const DemoCorpusOptions& o,
     // Domains and where their documents come from.
     struct Domain {
         std::string name;
-        std::vector<fs::path> files;
+        std::vector<std::string> files;
     };
     std::vector<Domain> domains = {
         {"Licenses",
-         files_under("/usr/share/common-licenses", [](const fs::path&) { return true; })},
-        {"Changelogs", files_under("/usr/share/doc",
-                                   [](const fs::path& p) {
-                                       return p.filename() == "changelog.Debian.gz" ||
-                                              p.filename() == "changelog.gz";
-                                   })},
+         sorted_files("/usr/share/common-licenses", [](const fs::path&) { return true; })},
+        {"Changelogs", sorted_files("/usr/share/doc",
+                                    [](const fs::path& p) {
+                                        return p.filename() == "changelog.Debian.gz" ||
+                                               p.filename() == "changelog.gz";
+                                    })},
         {"C-headers",
-         files_under("/usr/include", [](const fs::path& p) { return p.extension() == ".h"; })},
-        {"Python", files_under("/usr/lib/python3.11",
-                               [](const fs::path& p) { return p.extension() == ".py"; })},
+         sorted_files("/usr/include", [](const fs::path& p) { return p.extension() == ".h"; })},
+        {"Python", sorted_files("/usr/lib/python3.11",
+                                [](const fs::path& p) { return p.extension() == ".py"; })},
     };
     std::mt19937_64 rng(o.seed);
     std::vector<Source> coherent;
@@ -89,18 +56,18 @@ bool write_demo_corpus(const std::string& out_path, const DemoCorpusOptions& o,
         std::shuffle(d.files.begin(), d.files.end(), rng);
         int taken = 0;
         for (const auto& f : d.files) {
-            std::string text = read_text(f);
+            std::string text = read_text_file(f);
             std::string fixed;
             utf8::repair(text, &fixed);
             if (int64_t(fixed.size()) < 2000) continue;
-            if (pool[d.name].size() < 400) pool[d.name].push_back({d.name, f.string(), fixed});
+            if (pool[d.name].size() < 400) pool[d.name].push_back({d.name, f, fixed});
             if (taken < per_domain && int64_t(fixed.size()) >= o.min_chars) {
                 if (int64_t(fixed.size()) > o.max_chars) { // whole chapters: cut at a line end
                     size_t cut = fixed.rfind('\n', size_t(o.max_chars));
                     fixed.resize(cut == std::string::npos ? size_t(o.max_chars) : cut + 1);
                     utf8::repair(std::string(fixed), &fixed);
                 }
-                coherent.push_back({d.name, f.string(), fixed});
+                coherent.push_back({d.name, f, fixed});
                 ++taken;
             }
             if (taken >= per_domain && pool[d.name].size() >= 400) break;

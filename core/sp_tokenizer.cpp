@@ -93,15 +93,7 @@ class SpTokenizer final : public Tokenizer {
         const std::string& piece = m_pieces[size_t(id)];
         if (is_byte(id)) return std::string(1, char(std::stoi(piece.substr(3, 2), nullptr, 16)));
         if (m_types[size_t(id)] & LADM_SP_CONTROL) return piece;
-        std::string out;
-        for (size_t p = 0; p < piece.size();) {
-            if (piece.compare(p, 3, "\xE2\x96\x81") == 0) {
-                out.push_back(' ');
-                p += 3;
-            } else
-                out.push_back(piece[p++]);
-        }
-        return out;
+        return marker_to_spaces(piece, "\xE2\x96\x81");
     }
     std::string token_string(int32_t id) const override {
         return id >= 0 && size_t(id) < m_pieces.size() ? m_pieces[size_t(id)] : std::string();

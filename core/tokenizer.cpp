@@ -25,6 +25,18 @@ byte_ranges_to_char_offsets(std::string_view text,
     return out;
 }
 
+std::string marker_to_spaces(const std::string& piece, const std::string& marker) {
+    std::string out;
+    for (size_t p = 0; p < piece.size();) {
+        if (!marker.empty() && piece.compare(p, marker.size(), marker) == 0) {
+            out.push_back(' ');
+            p += marker.size();
+        } else
+            out.push_back(piece[p++]);
+    }
+    return out;
+}
+
 bool Tokenizer::is_special(int32_t id) const {
     return std::find(m_special_ids.begin(), m_special_ids.end(), id) != m_special_ids.end() ||
            id == m_bos || id == m_eos;

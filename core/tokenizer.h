@@ -72,6 +72,9 @@ class Tokenizer {
     bool m_strip_leading_space = false; // decode(): drop one leading space (Llama/SentencePiece)
 };
 
+// Piece text with every `marker` ("▁" for Metaspace / SentencePiece) turned into a space.
+std::string marker_to_spaces(const std::string& piece, const std::string& marker);
+
 // Converts per-token byte ranges of `text` (tiling it) to character offsets by the
 // "the completing token owns the character" rule. Used by both tokenizers.
 std::vector<std::pair<int64_t, int64_t>>

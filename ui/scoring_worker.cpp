@@ -54,7 +54,6 @@ void ScoringWorker::score(const QStringList& inputs, const QString& cachePath,
     }
     m_cancel = false;
     m_paused = false;
-    m_params = params;
     ScoreJobOptions o;
     for (const auto& i : inputs)
         o.inputs.push_back(i.toStdString());

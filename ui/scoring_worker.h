@@ -68,7 +68,6 @@ class ScoringWorker : public QObject {
   private:
     std::unique_ptr<Engine> m_engine;
     std::unique_ptr<Tokenizer> m_tokenizer;
-    LadmParams m_params;
     std::atomic<bool> m_paused{false}, m_cancel{false};
 };
 

@@ -84,11 +84,7 @@ class TestCli : public QObject {
 
 void TestCli::initTestCase() {
     m_model = m_tmp.filePath("model");
-    test::TinyModelSpec s;
-    s.vocab = 256;
-    QCOMPARE(QString::fromStdString(test::write_tiny_checkpoint(m_model.toStdString(), s)),
-             QString());
-    test::write_byte_tokenizer(m_model.toStdString());
+    QCOMPARE(QString::fromStdString(test::write_scoring_model(m_model.toStdString())), QString());
     m_corpus = m_tmp.filePath("corpus.jsonl");
     m_lines = corpus_lines(24, 300, 1);
     m_lines.insert(m_lines.begin() + 4, "{not json"); // line 5

@@ -32,15 +32,9 @@ static std::map<std::string, std::pair<std::string, double>> results_of(const st
 int main(int argc, char** argv) {
     const std::string cmd = argc > 1 ? argv[1] : "";
     if (cmd == "model" && argc == 3) {
-        test::TinyModelSpec s;
-        s.vocab = 256;
-        const std::string e = test::write_tiny_checkpoint(argv[2], s);
-        if (!e.empty()) {
-            std::fprintf(stderr, "%s\n", e.c_str());
-            return 1;
-        }
-        test::write_byte_tokenizer(argv[2]);
-        return 0;
+        const std::string e = test::write_scoring_model(argv[2]);
+        if (!e.empty()) std::fprintf(stderr, "%s\n", e.c_str());
+        return e.empty() ? 0 : 1;
     }
     if (cmd == "corpus" && argc == 6) {
         const int n = std::atoi(argv[3]), min_len = std::atoi(argv[4]);

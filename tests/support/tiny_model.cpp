@@ -208,6 +208,14 @@ void write_byte_tokenizer(const std::string& dir) {
         << R"({"tokenizer_class": "PreTrainedTokenizerFast"})";
 }
 
+std::string write_scoring_model(const std::string& dir) {
+    TinyModelSpec s;
+    s.vocab = 256;
+    const std::string e = write_tiny_checkpoint(dir, s);
+    if (e.empty()) write_byte_tokenizer(dir);
+    return e;
+}
+
 std::vector<int32_t> random_ids(int64_t n, int64_t vocab, uint64_t seed) {
     std::mt19937_64 rng(seed);
     std::uniform_int_distribution<int32_t> dist(0, int32_t(vocab - 1));

@@ -60,4 +60,8 @@ std::vector<int32_t> random_ids(int64_t n, int64_t vocab, uint64_t seed);
 // no merges, plus a tokenizer_config.json: pairs with a TinyModelSpec of vocab >= 256.
 void write_byte_tokenizer(const std::string& dir);
 
+// A complete scoring fixture: a tiny checkpoint with vocab 256 plus the byte tokenizer,
+// so any text can be scored. Returns an error message or "".
+std::string write_scoring_model(const std::string& dir);
+
 } // namespace ladm::test

@@ -43,11 +43,7 @@ class TestUi : public QObject {
 void TestUi::initTestCase() {
     QStandardPaths::setTestModeEnabled(true);
     m_model = m_tmp.filePath("model");
-    test::TinyModelSpec s;
-    s.vocab = 256;
-    QCOMPARE(QString::fromStdString(test::write_tiny_checkpoint(m_model.toStdString(), s)),
-             QString());
-    test::write_byte_tokenizer(m_model.toStdString());
+    QCOMPARE(QString::fromStdString(test::write_scoring_model(m_model.toStdString())), QString());
     m_corpus = m_tmp.filePath("corpus.jsonl");
     QProcess fx;
     fx.start(LADM_FIXTURE, {"corpus", m_corpus, "40", "1500", "5"});

@@ -1,6 +1,7 @@
 // ladm score --model DIR --cache DB INPUT...
 #include "app/args.h"
 #include "app/commands.h"
+#include "core/install_paths.h"
 #include "core/score_job.h"
 #include "core/selection.h"
 #include "core/shard_merge.h"
@@ -18,13 +19,15 @@ namespace ladm::cli {
 
 namespace {
 
-const char* kHelp = R"(usage: ladm score --model DIR --cache DB [options] INPUT...
-       ladm score --model DIR --shard-dir OUT [--shard K/N] [options] INPUT...
+const char* kHelp = R"(usage: ladm score [--model DIR] --cache DB [options] INPUT...
+       ladm score [--model DIR] --shard-dir OUT [--shard K/N] [options] INPUT...
 
 Scores every sample of INPUT (.jsonl, .jsonl.gz, .jsonl.zst files, directories or globs;
 directories of plain text/code files give one sample per file) with the LADM calculator
-in DIR, into the SQLite cache DB. Re-running skips what the cache already holds for the
-same model and parameters; a killed run resumes where it stopped.
+in DIR (a Hugging Face checkpoint folder; default: the bundled calculator, installed in
+<prefix>/share/ladm-studio/calculator), into the SQLite cache DB. Re-running skips what
+the cache already holds for the same model and parameters; a killed run resumes where it
+stopped.
 
 LADM parameters:
   --span C            span size (default 128)
@@ -139,8 +142,10 @@ int cmd_score(const std::vector<std::string>& argv) {
     };
     if (!a.ok()) return usage(a.error());
     const std::string shard_dir = a.get("shard-dir").value_or("");
-    if (!a.get("model") || (!a.get("cache") && shard_dir.empty()))
-        return usage("--model DIR and --cache DB (or --shard-dir OUT) are required");
+    if (!a.get("cache") && shard_dir.empty())
+        return usage("--cache DB (or --shard-dir OUT) is required");
+    const std::string model = a.get("model").value_or(bundled_calculator_dir());
+    if (model.empty()) return usage("no --model DIR given and no bundled calculator is installed");
     if (a.positional().empty()) return usage("no INPUT given");
 
     ScoreJobOptions o;
@@ -189,7 +194,6 @@ int cmd_score(const std::vector<std::string>& argv) {
     eo.device = a.get("device").value_or("auto");
     if (!parse_int(a.get("threads"), &eo.threads)) return usage("--threads takes an integer");
 
-    const std::string model = *a.get("model");
     std::string err;
     auto tok = Tokenizer::from_dir(model, &err);
     if (!tok) {

@@ -15,13 +15,16 @@ const char* kHelp = R"(usage: ladm train-calculator --out DIR [options]
 
 Trains a small Llama-architecture attention calculator on text Debian installs (licences,
 Debian changelogs, C/C++ headers, Python sources; or --text FILE...), with a curriculum
-of passages repeated 512+ tokens later and PoSE-style long positions, and exports DIR as
-a Hugging Face checkpoint (config.json, model.safetensors, tokenizer.model,
-tokenizer_config.json). Re-running with the same DIR resumes from DIR/train-state.
+of passages (natural text or random tokens) that recur later in the sequence — close
+together during the first --copy-warmup of the steps, then across the whole sequence and
+a PoSE-style position skip — and exports DIR as a Hugging Face checkpoint (config.json,
+model.safetensors, tokenizer.model, tokenizer_config.json), refreshed at every saved
+checkpoint. Re-running with the same DIR resumes from DIR/train-state.
 
-  --steps N (2000)  --seq-len N (1024)  --batch N (8)  --lr X (2e-3)  --seed N (1)
+  --steps N (1100)  --seq-len N (1024)  --batch N (8)  --lr X (2e-3)  --seed N (1)
   --hidden N (256)  --layers N (4)  --heads N (4)  --kv-heads N (2)  --intermediate N (768)
   --vocab N (4096)  --max-positions N (16384)  --copy-fraction X (0.5)
+  --copy-warmup X (0.15)  --checkpoint-every N (100)
   --threads N  --fp32 (export fp32 weights instead of bf16)  --text FILE (repeatable)
 Writes DIR/training.json with the held-out loss (training forward and through the
 exported checkpoint) and a unigram baseline.
@@ -31,8 +34,8 @@ exported checkpoint) and a unigram baseline.
 int cmd_train_calculator(const std::vector<std::string>& argv) {
     Args a(argv, {"help", "fp32"},
            {"out", "steps", "seq-len", "batch", "lr", "seed", "hidden", "layers", "heads",
-            "kv-heads", "intermediate", "vocab", "max-positions", "copy-fraction", "threads",
-            "text", "checkpoint-every"});
+            "kv-heads", "intermediate", "vocab", "max-positions", "copy-fraction", "copy-warmup",
+            "threads", "text", "checkpoint-every"});
     if (a.flag("help")) {
         std::cout << kHelp;
         return kOk;
@@ -55,6 +58,7 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
         i("checkpoint-every", o.checkpoint_every);
         if (auto s = a.get("lr")) o.lr = std::stod(*s);
         if (auto s = a.get("copy-fraction")) o.copy_fraction = std::stod(*s);
+        if (auto s = a.get("copy-warmup")) o.copy_warmup = std::stod(*s);
         if (auto s = a.get("seed")) o.seed = std::stoull(*s);
     } catch (...) {
         std::cerr << "ladm train-calculator: numeric options take numbers\n";

@@ -59,10 +59,27 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
     const int64_t body = o.tokens - 1; // BOS first
     std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>> pairs;
     std::mt19937_64 rng(o.seed);
+    // Candidates per domain, then taken round-robin so no domain fills all the pairs.
+    std::vector<std::pair<std::string, std::vector<size_t>>> cand;
     for (auto& [dom, docs] : held) {
         if (docs.size() < 3) continue;
-        for (size_t i = 0; i < docs.size() && int(pairs.size()) < o.pairs; ++i) {
-            if (int64_t(docs[i].size()) < body) continue;
+        std::vector<size_t> c;
+        for (size_t i = 0; i < docs.size(); ++i)
+            if (int64_t(docs[i].size()) >= body) c.push_back(i);
+        if (!c.empty()) cand.emplace_back(dom, std::move(c));
+    }
+    std::vector<std::pair<std::string, size_t>> order; // (domain, document index)
+    for (size_t r = 0; int(order.size()) < o.pairs; ++r) {
+        bool any = false;
+        for (const auto& [dom, c] : cand)
+            if (r < c.size() && int(order.size()) < o.pairs)
+                order.emplace_back(dom, c[r]), any = true;
+        if (!any) break;
+    }
+    std::vector<std::string> pair_domain;
+    for (const auto& [dom, i] : order) {
+        const auto& docs = held[dom];
+        {
             std::vector<int32_t> coherent{tok->bos_id()}, spliced{tok->bos_id()};
             coherent.insert(coherent.end(), docs[i].begin(), docs[i].begin() + body);
             while (int64_t(spliced.size()) < o.tokens) {
@@ -76,6 +93,7 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
             }
             spliced.resize(size_t(o.tokens));
             pairs.emplace_back(std::move(coherent), std::move(spliced));
+            pair_domain.push_back(dom);
         }
     }
     if (pairs.empty()) {
@@ -98,10 +116,19 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
         }
         res->coherent.push_back(a.cds);
         res->spliced.push_back(b.cds);
+        res->coherent_layers.push_back(a.cds_per_layer);
+        res->spliced_layers.push_back(b.cds_per_layer);
+        ++res->pairs_per_domain[pair_domain[k]];
         if (progress) progress(int(k + 1), int(pairs.size()));
     }
     res->pairs = int(pairs.size());
     res->auc = roc_auc(res->coherent, res->spliced);
+    for (size_t l = 0; l < res->coherent_layers[0].size(); ++l) {
+        std::vector<double> c, s;
+        for (size_t k = 0; k < pairs.size(); ++k)
+            c.push_back(res->coherent_layers[k][l]), s.push_back(res->spliced_layers[k][l]);
+        res->auc_per_layer.push_back(roc_auc(c, s));
+    }
     for (size_t k = 0; k < pairs.size(); ++k) {
         res->mean_coherent += res->coherent[k] / double(pairs.size());
         res->mean_spliced += res->spliced[k] / double(pairs.size());

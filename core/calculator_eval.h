@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ struct EvalResult {
     double auc = 0; // P(CDS coherent > CDS spliced), ties count half
     double mean_coherent = 0, mean_spliced = 0;
     std::vector<double> coherent, spliced;
+    std::vector<std::vector<double>> coherent_layers, spliced_layers; // [pair][layer]
+    std::vector<double> auc_per_layer; // the AUC of each layer's CDS alone
+    std::map<std::string, int> pairs_per_domain;
     double seconds = 0;
 };
 

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
@@ -128,12 +129,17 @@ struct Net {
 };
 
 // Builds training sequences: BOS, then either a plain window of text or a retrieval
-// sequence (a passage repeated at least 512 positions later among unrelated text), with a
-// PoSE-style skip in the positions so distances up to max_positions are seen.
+// sequence — a passage (natural text, or random tokens that only copying can predict)
+// that recurs 2-3 times among unrelated text — with a PoSE-style skip in the positions so
+// distances up to max_positions are seen. Early in training (progress < copy_warmup) the
+// repeats come close together, which is where induction heads form quickly; later the
+// gaps span the whole sequence and the skip falls between two copies, so retrieval
+// happens across the long distances LADM measures.
 struct Batcher {
     const TrainOptions& o;
     const std::vector<std::vector<int32_t>>& docs;
     int32_t bos;
+    int32_t vocab;
 
     const std::vector<int32_t>& doc(std::mt19937_64& rng, size_t min_len) const {
         for (int tries = 0; tries < 64; ++tries) {
@@ -152,29 +158,47 @@ struct Batcher {
         }
     }
 
-    void build(std::mt19937_64& rng, bool plain_only, std::vector<int64_t>* ids,
+    // progress: the fraction of training done (drives the gap curriculum).
+    void build(std::mt19937_64& rng, bool plain_only, double progress, std::vector<int64_t>* ids,
                std::vector<int64_t>* pos) const {
         const int T = o.seq_len;
         std::vector<int32_t> s{bos};
         int split = T; // where the position skip happens
+        auto uniform = [&](size_t n) { return n == 0 ? size_t(0) : size_t(rng() % (n + 1)); };
         if (!plain_only && std::uniform_real_distribution<>(0, 1)(rng) < o.copy_fraction &&
-            T >= 640) {
-            const size_t plen = 64 + rng() % std::min<size_t>(193, size_t(T) / 4);
+            T >= 256) {
+            const size_t plen = 32 + uniform(std::min<size_t>(224, size_t(T) / 8));
             std::vector<int32_t> passage;
-            take(rng, &passage, plen);
-            const size_t f1 = rng() % 64;
+            if (rng() % 4 == 0) { // random tokens (ids 3.. skip unk/bos/eos)
+                for (size_t i = 0; i < plen; ++i)
+                    passage.push_back(int32_t(3 + rng() % uint64_t(vocab - 3)));
+            } else {
+                take(rng, &passage, plen);
+            }
+            const size_t f1 = uniform(63);
             take(rng, &s, f1);
+            size_t repeats = 2 + rng() % 2;
+            const size_t fixed = s.size() + plen;
+            while (repeats > 2 && fixed + repeats * plen > size_t(T))
+                --repeats;
+            const size_t room = size_t(T) > fixed + (repeats - 1) * plen
+                                    ? size_t(T) - fixed - (repeats - 1) * plen
+                                    : 0;
+            const bool early = progress < o.copy_warmup;
+            const size_t max_gap =
+                early ? std::min<size_t>(room / (repeats - 1), 128) : room / (repeats - 1);
+            const size_t skip_copy = 1 + rng() % (repeats - 1); // the copy the skip precedes
             s.insert(s.end(), passage.begin(), passage.end());
-            const size_t room = size_t(T) - s.size() - plen;
-            const size_t gap = std::max<size_t>(512 - plen, rng() % (room + 1));
-            const size_t filler = std::min(gap, room);
-            split = int(s.size() + filler / 2); // the skip falls between the two copies
-            take(rng, &s, filler);
-            s.insert(s.end(), passage.begin(), passage.end());
+            for (size_t r = 1; r < repeats; ++r) {
+                const size_t gap = uniform(max_gap);
+                if (r == skip_copy && !early) split = int(s.size() + gap / 2);
+                take(rng, &s, gap);
+                s.insert(s.end(), passage.begin(), passage.end());
+            }
         }
         if (int(s.size()) < T) take(rng, &s, size_t(T) - s.size());
         s.resize(size_t(T));
-        if (split == T) split = 1 + int(rng() % uint64_t(T - 1));
+        if (split >= T) split = 1 + int(rng() % uint64_t(T - 1));
         const int64_t skip = plain_only || o.max_positions <= T
                                  ? 0
                                  : int64_t(rng() % uint64_t(o.max_positions - T + 1));
@@ -413,9 +437,13 @@ bool train_calculator(const TrainOptions& o,
             torch::save(v, (state / "model.pt").string());
             torch::save(opt, (state / "optim.pt").string());
             std::ofstream(state / "step.txt") << step;
+            std::string export_error; // DIR holds a usable checkpoint of the latest state
+            if (!export_checkpoint(o, net, &export_error))
+                std::fprintf(stderr, "warning: %s\n", export_error.c_str());
         };
 
-        Batcher train_b{o, train_docs, tok->bos_id()}, held_b{o, held_docs, tok->bos_id()};
+        const auto V = int32_t(tok->vocab_size());
+        Batcher train_b{o, train_docs, tok->bos_id(), V}, held_b{o, held_docs, tok->bos_id(), V};
         const auto t0 = std::chrono::steady_clock::now();
         double window_loss = 0;
         int window = 0;
@@ -424,7 +452,7 @@ bool train_calculator(const TrainOptions& o,
             std::mt19937_64 rng(o.seed * 1000003ull + uint64_t(step)); // resumable data order
             std::vector<int64_t> ids, pos;
             for (int b = 0; b < o.batch; ++b)
-                train_b.build(rng, false, &ids, &pos);
+                train_b.build(rng, false, double(step) / std::max(1, o.steps), &ids, &pos);
             auto tids = torch::tensor(ids).view({o.batch, o.seq_len});
             auto tpos = torch::tensor(pos).view({o.batch, o.seq_len});
             // learning rate: linear warm-up, cosine to 10%
@@ -470,7 +498,7 @@ bool train_calculator(const TrainOptions& o,
         const int eval_seqs = 8;
         std::vector<int64_t> ids, pos;
         for (int b = 0; b < eval_seqs; ++b)
-            held_b.build(rng, true, &ids, &pos);
+            held_b.build(rng, true, 1.0, &ids, &pos);
         for (int b = 0; b < eval_seqs; ++b) // plain positions for comparison with the engine
             for (int i = 0; i < o.seq_len; ++i)
                 pos[size_t(b * o.seq_len + i)] = i;

@@ -1,6 +1,6 @@
 // Training the bundled attention calculator: a small Llama-architecture model, trained by
 // this project's own code on text Debian installs, with a curriculum that rewards
-// retrieval (passages repeated 512+ tokens later) and long positions (PoSE-style skips),
+// retrieval (passages, or random tokens, that recur later) and long positions (PoSE-style skips),
 // exported as a Hugging Face folder the engine loads like any user checkpoint.
 //
 //   ladm::TrainOptions o;               // defaults: the bundled calculator's recipe
@@ -25,10 +25,11 @@ struct TrainOptions {
     double rope_theta = 500000.0;
     int max_positions = 16384; // positions trained through PoSE skips
     int seq_len = 1024, batch = 8;
-    int steps = 2000;
+    int steps = 1100;
     double lr = 2e-3, weight_decay = 0.1;
     int warmup = 100;
-    double copy_fraction = 0.5; // sequences with a passage repeated 512+ tokens later
+    double copy_fraction = 0.5; // sequences with a passage that recurs later
+    double copy_warmup = 0.15;  // fraction of steps with the repeats close together
     uint64_t seed = 1;
     int checkpoint_every = 100; // steps
     bool export_bf16 = true;    // weights on disk (the engine computes in fp32)

@@ -1,4 +1,5 @@
 // Finds and opens libladm_sp_shim.so (see sp_shim.h for why it exists).
+#include "core/install_paths.h"
 #include "core/sp_shim.h"
 
 #include <dlfcn.h>
@@ -15,10 +16,8 @@ namespace {
 std::vector<std::string> candidates() {
     std::vector<std::string> c;
     if (const char* env = std::getenv("LADM_SP_SHIM")) c.push_back(env);
-    char buf[4096];
-    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n > 0) {
-        const fs::path exe_dir = fs::path(std::string(buf, size_t(n))).parent_path();
+    if (const std::string exe = executable_dir(); !exe.empty()) {
+        const fs::path exe_dir(exe);
         c.push_back((exe_dir / "libladm_sp_shim.so").string());
         c.push_back((exe_dir / ".." / "lib" / "ladm-studio" / "libladm_sp_shim.so").string());
     }

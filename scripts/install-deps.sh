@@ -15,6 +15,8 @@ PKGS=(
   libzstd-dev zlib1g-dev libsqlite3-dev nlohmann-json3-dev libxxhash-dev libutf8proc-dev
   # cluster integration test: a real local Slurm cluster
   slurm-wlm munge
+  # the .deb test: desktop file and AppStream metainfo validation
+  desktop-file-utils appstream
   # headless GUI tests and screenshots
   xvfb xauth
 )

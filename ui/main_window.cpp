@@ -1,6 +1,7 @@
 #include "ui/main_window.h"
 
 #include "core/cache.h"
+#include "core/install_paths.h"
 #include "ui/corpus_table_model.h"
 #include "ui/distribution_view.h"
 #include "ui/sample_viewer.h"
@@ -116,11 +117,7 @@ MainWindow::~MainWindow() {
 }
 
 QString MainWindow::bundledModelDir() {
-    for (const QString& d :
-         {QCoreApplication::applicationDirPath() + "/../share/ladm-studio/calculator",
-          QString(LADM_SOURCE_DIR) + "/resources/calculator"})
-        if (QFileInfo::exists(d + "/config.json")) return QDir(d).absolutePath();
-    return {};
+    return QString::fromStdString(ladm::bundled_calculator_dir());
 }
 
 QString MainWindow::defaultCachePath(const QStringList& inputs) {

@@ -69,7 +69,8 @@ int cmd_show(const std::vector<std::string>& argv) {
         std::string err;
         tok = Tokenizer::from_dir(*m, &err);
         Sample s;
-        if (!tok || !CorpusReader::read_at(row->loc, CorpusOptions{}, &s, &err)) {
+        const auto points = cache->access_points(row->loc.file);
+        if (!tok || !CorpusReader::read_at(row->loc, CorpusOptions{}, &s, &err, &points)) {
             std::cerr << "ladm show: " << err << " (showing positions only)\n";
             tok.reset();
         } else if (!s.pretokenized) {

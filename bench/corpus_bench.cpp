@@ -5,11 +5,14 @@
 // Writes a synthetic corpus of N MB (default 256) of JSONL records (~12 KB texts, three
 // domains) as .jsonl, .jsonl.gz and .jsonl.zst in a temporary folder, then measures:
 // streaming read + parse + index (MB/s of uncompressed JSONL), opening one sample near the
-// end by its stored location, and cache writes (samples + results with a 60 x 256 span
-// matrix, one transaction each, as `ladm score` commits them).
+// end by its stored location — from the file's start and from the access points recorded
+// while reading (gzip: deflate blocks with a 32 KiB window; zstd: frame starts; a
+// single-frame .zst as the zstd CLI writes has none) — and cache writes (samples + results with a
+// 60 x 256 span matrix, one transaction each, as `ladm score` commits them).
 #include "core/cache.h"
 #include "core/corpus.h"
 #include "core/jsonl_writer.h"
+#include "core/score_job.h"
 
 #include <nlohmann/json.hpp>
 
@@ -19,6 +22,7 @@
 #include <iostream>
 #include <random>
 #include <unistd.h>
+#include <zstd.h>
 
 namespace fs = std::filesystem;
 using namespace ladm;
@@ -76,6 +80,30 @@ int main(int argc, char** argv) {
     }
     for (auto& w : writers)
         w->close();
+    // the same data as one zstd frame, as `zstd` writes it (no place to enter but the start)
+    {
+        FILE* in = std::fopen((dir / "corpus.jsonl").string().c_str(), "rb");
+        FILE* out = std::fopen((dir / "corpus.single.jsonl.zst").string().c_str(), "wb");
+        ZSTD_CCtx* cc = ZSTD_createCCtx();
+        ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel, 3);
+        std::vector<char> ib(1 << 20), ob(ZSTD_CStreamOutSize());
+        for (;;) {
+            const size_t got = std::fread(ib.data(), 1, ib.size(), in);
+            const ZSTD_EndDirective mode = got < ib.size() ? ZSTD_e_end : ZSTD_e_continue;
+            ZSTD_inBuffer zi{ib.data(), got, 0};
+            size_t left = 0;
+            do {
+                ZSTD_outBuffer zo{ob.data(), ob.size(), 0};
+                left = ZSTD_compressStream2(cc, &zo, &zi, mode);
+                std::fwrite(ob.data(), 1, zo.pos, out);
+            } while (mode == ZSTD_e_end ? left > 0 : zi.pos < zi.size);
+            if (mode == ZSTD_e_end) break;
+        }
+        ZSTD_freeCCtx(cc);
+        std::fclose(in);
+        std::fclose(out);
+        exts.push_back(".single.jsonl.zst");
+    }
     if (!as_json)
         std::printf("corpus: %lld records, %.1f MB uncompressed (written in %.1f s)\n",
                     (long long)n, bytes / 1e6, secs(tw));
@@ -84,6 +112,11 @@ int main(int argc, char** argv) {
         const std::string path = (dir / ("corpus" + e)).string();
         auto t0 = clk::now();
         auto r = CorpusReader::open({path}, CorpusOptions{}, &err);
+        std::vector<AccessPoint> points;
+        r->index_spacing = kAccessPointSpacing;
+        r->on_file_indexed = [&](const std::string&, const std::vector<AccessPoint>& p) {
+            points = p;
+        };
         Sample s, last;
         int64_t count = 0;
         while (r->next(&s)) {
@@ -95,18 +128,33 @@ int main(int argc, char** argv) {
         Sample back;
         CorpusReader::read_at(last.loc, CorpusOptions{}, &back, &err);
         const double open_s = secs(t0);
+        t0 = clk::now();
+        Sample indexed;
+        CorpusReader::read_at(last.loc, CorpusOptions{}, &indexed, &err, &points);
+        const double open_indexed_s = secs(t0);
+        if (indexed.text != back.text || back.text != last.text) {
+            std::fprintf(stderr, "%s: sample read back differs\n", e.c_str());
+            return 1;
+        }
+        size_t window_bytes = 0;
+        for (const auto& p : points)
+            window_bytes += p.window.size();
         const double file_mb = double(fs::file_size(path)) / 1e6;
         report["runs"].push_back({{"format", e},
                                   {"file_mb", file_mb},
                                   {"records", count},
                                   {"mb_per_s", bytes / 1e6 / read_s},
-                                  {"open_last_sample_s", open_s}});
+                                  {"open_last_sample_from_start_s", open_s},
+                                  {"open_last_sample_indexed_s", open_indexed_s},
+                                  {"access_points", points.size()},
+                                  {"window_bytes", window_bytes}});
         if (!as_json)
-            std::printf("%-10s %7.1f MB on disk  read+parse+index %7.1f MB/s  open sample %lld: "
-                        "%.3f s (%.2f s per GB "
-                        "of file)\n",
+            std::printf("%-18s %7.1f MB on disk  read+parse+index %6.1f MB/s  open sample %lld: "
+                        "%.3f s from the start (%.2f s per GB of file), %.3f s from %zu access "
+                        "points (%.1f MB of windows before compression)\n",
                         e.c_str(), file_mb, bytes / 1e6 / read_s, (long long)(n - 2), open_s,
-                        open_s / (file_mb / 1000));
+                        open_s / (file_mb / 1000), open_indexed_s, points.size(),
+                        window_bytes / 1e6);
     }
 
     // Cache writes.

@@ -56,6 +56,14 @@ INSERT INTO meta(key, value) VALUES('compatible_version', '1');
 CREATE INDEX results_run_cds ON results(run_id, cds, sample_id);
 CREATE INDEX results_run_tokens ON results(run_id, tokens, sample_id);
 )SQL",
+    // v3: access points into compressed inputs, so a sample is read back without
+    // decompressing its file from the start (window: zstd-compressed 32 KiB for gzip).
+    R"SQL(
+CREATE TABLE access_points(
+  file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+  out_offset INTEGER NOT NULL, in_offset INTEGER NOT NULL, bits INTEGER NOT NULL, window BLOB NOT NULL,
+  PRIMARY KEY(file_id, out_offset)) WITHOUT ROWID;
+)SQL",
 };
 
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kCacheSchemaVersion,
@@ -194,6 +202,11 @@ bool Cache::register_file(const FileInfo& f, int64_t* file_id, int64_t* invalida
             c.bind(1, *file_id);
             if (c.step()) *invalidated = c.col_int(0);
             c = sql::Statement();
+            auto del_points = m_db->prepare("DELETE FROM access_points WHERE file_id = ?");
+            if (!del_points.bind(1, *file_id).run()) {
+                *error = m_db->path() + ": " + m_db->last_error();
+                return false;
+            }
             auto del = m_db->prepare("DELETE FROM samples WHERE file_id = ?");
             auto upd = m_db->prepare("UPDATE files SET size = ?, mtime = ?, hash = ? WHERE id = ?");
             if (!del.bind(1, *file_id).run() ||
@@ -212,6 +225,55 @@ bool Cache::register_file(const FileInfo& f, int64_t* file_id, int64_t* invalida
         *file_id = m_db->last_insert_rowid();
     }
     return tx.commit(error);
+}
+
+bool Cache::put_access_points(int64_t file_id, const std::vector<AccessPoint>& points,
+                              std::string* error) {
+    sql::Transaction tx(*m_db);
+    auto ins = m_db->prepare("INSERT OR REPLACE INTO access_points(file_id, out_offset, in_offset, "
+                             "bits, window) VALUES(?, ?, ?, ?, ?)");
+    for (const auto& p : points) {
+        std::vector<uint8_t> w(ZSTD_compressBound(p.window.size()));
+        const size_t n = ZSTD_compress(w.data(), w.size(), p.window.data(), p.window.size(), 3);
+        if (ZSTD_isError(n)) {
+            *error = std::string("compressing an access point window: ") + ZSTD_getErrorName(n);
+            return false;
+        }
+        w.resize(n);
+        ins.reset();
+        if (!ins.bind(1, file_id)
+                 .bind(2, int64_t(p.out))
+                 .bind(3, int64_t(p.in))
+                 .bind(4, int64_t(p.bits))
+                 .bind_blob(5, w.data(), w.size())
+                 .run()) {
+            *error = m_db->path() + ": storing access points: " + m_db->last_error();
+            return false;
+        }
+    }
+    return tx.commit(error);
+}
+
+std::vector<AccessPoint> Cache::access_points(const std::string& path) {
+    std::vector<AccessPoint> out;
+    auto q =
+        m_db->prepare("SELECT a.out_offset, a.in_offset, a.bits, a.window FROM access_points a "
+                      "JOIN files f ON f.id = a.file_id WHERE f.path = ? ORDER BY a.out_offset");
+    q.bind(1, path);
+    while (q.step()) {
+        AccessPoint p;
+        p.out = uint64_t(q.col_int(0));
+        p.in = uint64_t(q.col_int(1));
+        p.bits = int(q.col_int(2));
+        const std::vector<uint8_t> w = q.col_blob(3);
+        const unsigned long long size = ZSTD_getFrameContentSize(w.data(), w.size());
+        if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) continue;
+        p.window.resize(size_t(size));
+        if (ZSTD_isError(ZSTD_decompress(p.window.data(), p.window.size(), w.data(), w.size())))
+            continue; // a damaged point is skipped: reading falls back to an earlier one
+        out.push_back(std::move(p));
+    }
+    return out;
 }
 
 int64_t Cache::upsert_sample(int64_t file_id, const Sample& s, std::string* error) {
@@ -376,6 +438,13 @@ std::vector<ResultRow> Cache::results(int64_t run, bool corpus_order) {
     while (q.step())
         out.push_back(row_of(q));
     return out;
+}
+
+std::optional<ResultRow> Cache::result_row(int64_t run, int64_t sample_id) {
+    auto q = m_db->prepare(std::string(kResultRowSql) + " AND s.id = ?");
+    q.bind(1, run).bind(2, sample_id);
+    if (!q.step()) return std::nullopt;
+    return row_of(q);
 }
 
 std::optional<ResultRow> Cache::find_sample(int64_t run, const std::string& key) {

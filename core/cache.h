@@ -18,7 +18,7 @@
 
 namespace ladm {
 
-constexpr int kCacheSchemaVersion = 2;
+constexpr int kCacheSchemaVersion = 3;
 
 struct FileInfo {
     std::string path; // absolute
@@ -69,6 +69,11 @@ class Cache {
     // results) are dropped; *invalidated tells how many.
     bool register_file(const FileInfo& f, int64_t* file_id, int64_t* invalidated,
                        std::string* error);
+    // Access points into a compressed input (see LineSource), replacing those at the same
+    // offsets; and all of a file's, by path, for reading samples back.
+    bool put_access_points(int64_t file_id, const std::vector<AccessPoint>& points,
+                           std::string* error);
+    std::vector<AccessPoint> access_points(const std::string& path);
     // Inserts or updates a sample; returns its row id (0 on error).
     int64_t upsert_sample(int64_t file_id, const Sample& s, std::string* error);
     int64_t run_id(const std::string& fingerprint, const std::string& params,
@@ -83,6 +88,7 @@ class Cache {
     // corpus_order: sorted by file and line (export needs it); else in storage order, faster.
     std::vector<ResultRow> results(int64_t run, bool corpus_order = true);
     std::optional<ResultRow> find_sample(int64_t run, const std::string& key);
+    std::optional<ResultRow> result_row(int64_t run, int64_t sample_id);
 
     bool set_override(const std::string& key, const std::string& decision, const std::string& note,
                       std::string* error);

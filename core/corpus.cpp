@@ -250,6 +250,11 @@ std::map<ProblemKind, int64_t> CorpusReader::problem_counts() const {
     return c;
 }
 
+void CorpusReader::flush_index() {
+    if (m_state->src && on_file_indexed && !m_state->src->access_points().empty())
+        on_file_indexed(m_state->file, m_state->src->access_points());
+}
+
 bool CorpusReader::next(Sample* out) {
     while (!m_strict_stop) {
         if (m_state->src || m_state->whole_files) {
@@ -263,6 +268,7 @@ bool CorpusReader::next(Sample* out) {
                 ++m_samples;
                 return true;
             }
+            flush_index();
             m_state->src.reset();
             m_state->whole_files = false;
             m_done_bytes += m_sizes[m_file_index - 1];
@@ -278,7 +284,7 @@ bool CorpusReader::next(Sample* out) {
         }
         if (is_jsonl(f)) {
             std::string err;
-            m_state->src = LineSource::open(f, m_opts.max_line_bytes, &err);
+            m_state->src = LineSource::open(f, m_opts.max_line_bytes, &err, index_spacing);
             if (!m_state->src) problem(ProblemKind::Unreadable, 0, err);
         } else {
             m_state->whole_files = true;
@@ -347,7 +353,7 @@ bool CorpusReader::next_in_file(Sample* out) {
 }
 
 bool CorpusReader::raw_at(const SampleLocation& loc, const CorpusOptions& o, std::string* out,
-                          std::string* error) {
+                          std::string* error, const std::vector<AccessPoint>* points) {
     if (loc.line == 0) {
         std::ifstream in(loc.file, std::ios::binary);
         if (!in) {
@@ -363,7 +369,7 @@ bool CorpusReader::raw_at(const SampleLocation& loc, const CorpusOptions& o, std
         LineSource::open(loc.file, std::max<uint64_t>(o.max_line_bytes, loc.length + 1), error);
     if (!src) return false;
     Line line;
-    if (!src->seek(loc.offset, loc.line) || !src->next(&line)) {
+    if (!src->seek(loc.offset, loc.line, points) || !src->next(&line)) {
         *error = loc.file + ":" + std::to_string(loc.line) + ": cannot read the record back" +
                  (src->error().empty() ? "" : ": " + src->error());
         return false;
@@ -373,9 +379,9 @@ bool CorpusReader::raw_at(const SampleLocation& loc, const CorpusOptions& o, std
 }
 
 bool CorpusReader::read_at(const SampleLocation& loc, const CorpusOptions& o, Sample* out,
-                           std::string* error) {
+                           std::string* error, const std::vector<AccessPoint>* points) {
     std::string raw;
-    if (!raw_at(loc, o, &raw, error)) return false;
+    if (!raw_at(loc, o, &raw, error, points)) return false;
     if (loc.line == 0) {
         out->text = std::move(raw);
         out->loc = loc;

@@ -10,6 +10,8 @@
 //   for (auto& p : r->problems()) report(p);
 #pragma once
 
+#include "core/line_source.h"
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -88,17 +90,25 @@ class CorpusReader {
     std::function<void(const Problem&)> on_problem;
     // Called when a file is about to be read; return false to skip it.
     std::function<bool(const std::string&)> on_file;
+    // Called when a compressed file has been read to its end (or the reading stopped),
+    // with the access points recorded on the way (see LineSource), so that samples can
+    // later be read back without decompressing from the start. Set index_spacing first.
+    std::function<void(const std::string&, const std::vector<AccessPoint>&)> on_file_indexed;
+    uint64_t index_spacing = 0; // uncompressed bytes between access points; 0 = none
+    // Hands over the access points of the file being read (for a run that stops early).
+    void flush_index();
     // Records a problem found outside the reader (e.g. a file that cannot be stat'ed).
     void report(ProblemKind k, const std::string& file, int64_t line, std::string message);
     // Fraction of the input bytes consumed (by file sizes; compressed bytes for .gz/.zst).
     double progress() const;
 
-    // Reads one sample back from its location (for viewing and export).
+    // Reads one sample back from its location (for viewing and export); with the file's
+    // access points, compressed files are entered at the nearest one before the sample.
     static bool read_at(const SampleLocation& loc, const CorpusOptions& o, Sample* out,
-                        std::string* error);
+                        std::string* error, const std::vector<AccessPoint>* points = nullptr);
     // The raw record (the JSONL line, or the whole file) at a location.
     static bool raw_at(const SampleLocation& loc, const CorpusOptions& o, std::string* out,
-                       std::string* error);
+                       std::string* error, const std::vector<AccessPoint>* points = nullptr);
 
   private:
     CorpusReader() = default;

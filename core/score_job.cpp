@@ -56,6 +56,13 @@ bool run_score_job(Engine& engine, const Tokenizer& tok, const ScoreJobOptions& 
         sum->invalidated += inval;
         return true;
     };
+    // Access points into .gz/.zst inputs, so the app and `ladm show` open a sample of a
+    // big compressed shard without decompressing it from the start.
+    reader->index_spacing = kAccessPointSpacing;
+    reader->on_file_indexed = [&](const std::string& path, const std::vector<AccessPoint>& pts) {
+        std::string err;
+        if (file_error.empty() && !cache->put_access_points(file_id, pts, &err)) file_error = err;
+    };
     std::ofstream scores_out;
     if (!o.scores_out.empty()) {
         scores_out.open(o.scores_out, std::ios::app);
@@ -120,6 +127,7 @@ bool run_score_job(Engine& engine, const Tokenizer& tok, const ScoreJobOptions& 
             break;
         }
     }
+    if (sum->cancelled) reader->flush_index();
     if (!file_error.empty()) {
         *error = file_error;
         return false;

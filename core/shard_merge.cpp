@@ -94,6 +94,8 @@ bool merge_shards(Cache& cache, const std::string& dir, MergeReport* rep, std::s
         // version), results by (run, sample).
         const std::string path = it->second["db"];
         std::string err;
+        // a task file written by an older ladm is brought to the current schema first
+        if (!Cache::open(path, error)) return false;
         auto attach = db.prepare("ATTACH DATABASE ? AS t");
         if (!attach.bind(1, path).run()) {
             *error = path + ": cannot attach: " + db.last_error();
@@ -119,6 +121,9 @@ INSERT OR REPLACE INTO results(run_id, sample_id, status, error, cds, cds_layers
          r.status, r.error, r.cds, r.cds_layers, r.afs, r.span_starts, r.windows, r.span_mass, r.tokens,
          r.tokens_scored, r.seconds, r.scored_at
   FROM t.results r JOIN t.runs tr ON tr.id = r.run_id JOIN t.samples ts ON ts.id = r.sample_id;
+INSERT OR REPLACE INTO access_points(file_id, out_offset, in_offset, bits, window)
+  SELECT (SELECT id FROM main.files mf WHERE mf.path = tf.path), a.out_offset, a.in_offset, a.bits, a.window
+  FROM t.access_points a JOIN t.files tf ON tf.id = a.file_id;
 )SQL";
         bool ok = false;
         {

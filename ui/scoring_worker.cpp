@@ -99,9 +99,7 @@ void ScoringWorker::inspect(qint64 sampleId, const QString& cachePath, qint64 ru
         Q_EMIT inspected(s);
         return;
     }
-    std::optional<ResultRow> row;
-    for (const auto& r : cache->results(run))
-        if (r.sample_id == sampleId) row = r;
+    const std::optional<ResultRow> row = cache->result_row(run, sampleId);
     auto res = row ? cache->result(run, sampleId) : std::nullopt;
     if (!row || !res) {
         s.error = tr("sample not scored in this run");
@@ -109,7 +107,8 @@ void ScoringWorker::inspect(qint64 sampleId, const QString& cachePath, qint64 ru
         return;
     }
     Sample sample;
-    if (!CorpusReader::read_at(row->loc, CorpusOptions{}, &sample, &err)) {
+    const auto points = cache->access_points(row->loc.file);
+    if (!CorpusReader::read_at(row->loc, CorpusOptions{}, &sample, &err, &points)) {
         s.error = QString::fromStdString(err);
         Q_EMIT inspected(s);
         return;

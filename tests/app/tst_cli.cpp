@@ -3,6 +3,8 @@
 // override, export round trip, stats, show.
 #include "core/cache.h"
 #include "core/corpus.h"
+#include "core/jsonl_writer.h"
+#include "core/score_job.h"
 #include "tests/support/tiny_model.h"
 
 #include <QJsonDocument>
@@ -75,6 +77,7 @@ class TestCli : public QObject {
     void killedRunResumes();
     void selectOverrideExportRoundTrip();
     void statsAndShow();
+    void compressedShardIsIndexedWhileScoring();
 
   private:
     QTemporaryDir m_tmp;
@@ -289,6 +292,45 @@ void TestCli::statsAndShow() {
     QVERIFY(r.out.contains("strongest distant dependencies"));
     QVERIFY(r.out.contains("query:"));
     QCOMPARE(ladm_run({"show", "nope", "--cache", m_db}).code, 1);
+}
+
+// Scoring a .jsonl.gz records access points in the cache; `ladm show` then reads a late
+// sample back through them — even with the start of the file destroyed afterwards, which
+// makes reading from the start impossible (the first sample then shows positions only).
+void TestCli::compressedShardIsIndexedWhileScoring() {
+    const std::string shard = m_tmp.filePath("big.jsonl.gz").toStdString();
+    const QString db = m_tmp.filePath("big.db");
+    {
+        std::string err;
+        auto w = JsonlWriter::open(shard, &err);
+        QVERIFY2(w, err.c_str());
+        for (const auto& l : corpus_lines(40, 200000, 11)) // ~12 MB uncompressed
+            w->write_line(l);
+        QVERIFY(w->close());
+    }
+    Run r = ladm_run(QStringList{"score", "--model", m_model, "--cache", db, "--max-len", "300",
+                                 QString::fromStdString(shard)} +
+                     kParams);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    std::string err;
+    {
+        auto c = Cache::open(db.toStdString(), &err);
+        QVERIFY2(c, err.c_str());
+        const auto points = c->access_points(shard);
+        QVERIFY(!points.empty());
+        QVERIFY(points.front().out >= kAccessPointSpacing);
+        QCOMPARE(points.front().window.size(), size_t(32768));
+    }
+    {
+        std::fstream f(shard, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(20);
+        f << std::string(4000, '\x55');
+    }
+    r = ladm_run({"show", "doc39", "--cache", db, "--model", m_model});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains("query:"), qPrintable(r.out + r.err)); // the text was read back
+    r = ladm_run({"show", "doc0", "--cache", db, "--model", m_model});
+    QVERIFY2(r.err.contains("showing positions only"), qPrintable(r.err));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

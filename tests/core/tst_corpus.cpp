@@ -1,5 +1,6 @@
 // Corpus input: formats, keys, locations that read back byte for byte, and every class of
 // bad input reported with file:line, counted and skipped.
+#include "core/cache.h"
 #include "core/corpus.h"
 #include "core/demo_corpus.h"
 
@@ -9,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <set>
 #include <unistd.h>
 #include <zlib.h>
@@ -71,6 +73,9 @@ class TestCorpus : public QObject {
     void strictStopsAtFirstProblem();
     void plainTextDirectory();
     void demoCorpusIsDeterministic();
+    void accessPoints_data();
+    void accessPoints();
+    void accessPointsInCache();
 
   private:
     QTemporaryDir m_tmp;
@@ -298,6 +303,145 @@ void TestCorpus::demoCorpusIsDeterministic() {
         domains.insert(s.domain);
     }
     QVERIFY(domains.size() >= 3);
+}
+
+// ~3 MB of records whose texts vary, so gzip has many deflate blocks.
+static std::vector<std::string> varied_records(int n) {
+    std::mt19937_64 rng(3);
+    const char* words[] = {"alpha", "beta",  "gamma",  "delta",     "long",  "context", "attention",
+                           "span",  "token", "window", "retrieval", "layer", "head",    "score"};
+    std::vector<std::string> v;
+    for (int i = 0; i < n; ++i) {
+        std::string text;
+        const size_t len = 500 + rng() % 3000;
+        while (text.size() < len)
+            text += std::string(words[rng() % 14]) + std::to_string(rng() % 1000) + " ";
+        v.push_back(R"({"id": "r)" + std::to_string(i) + R"(", "text": ")" + text + R"("})");
+    }
+    return v;
+}
+
+void TestCorpus::accessPoints_data() {
+    QTest::addColumn<QString>("kind");
+    QTest::newRow("gzip, one member") << "gz1";
+    QTest::newRow("gzip, two members") << "gz2";
+    QTest::newRow("zstd, many frames") << "zstN";
+    QTest::newRow("zstd, one frame") << "zst1";
+}
+
+// Access points recorded while reading lead back to every record, byte for byte; with the
+// start of the file destroyed afterwards, records past the first point still read back
+// through the points (so they are really used), and not from the start.
+void TestCorpus::accessPoints() {
+    QFETCH(QString, kind);
+    const auto lines = varied_records(1500);
+    const std::string data = join(lines);
+    const bool gz = kind.startsWith("gz");
+    const std::string p = path(gz ? "points.jsonl.gz" : "points.jsonl.zst");
+    const size_t half = data.find('\n', data.size() / 2) + 1;
+    if (kind == "gz1") {
+        write_gz(p, data);
+    } else if (kind == "gz2") { // two gzip members back to back, as `cat a.gz b.gz` makes
+        write_gz(p + ".a", data.substr(0, half));
+        write_gz(p + ".b", data.substr(half));
+        std::ifstream a(p + ".a", std::ios::binary), b(p + ".b", std::ios::binary);
+        std::ofstream(p, std::ios::binary) << a.rdbuf() << b.rdbuf();
+    } else if (kind == "zstN") { // one frame per ~200 KB, as pzstd and `ladm export` write
+        std::string out;
+        for (size_t at = 0; at < data.size();) {
+            size_t end = std::min(data.size(), data.find('\n', at + 200000) + 1);
+            if (end == 0) end = data.size();
+            std::string f(ZSTD_compressBound(end - at), '\0');
+            f.resize(ZSTD_compress(f.data(), f.size(), data.data() + at, end - at, 3));
+            out += f;
+            at = end;
+        }
+        write_text(p, out);
+    } else {
+        write_zst(p, data);
+    }
+
+    std::string err;
+    auto r = CorpusReader::open({p}, CorpusOptions{}, &err);
+    QVERIFY2(r, err.c_str());
+    r->index_spacing = 64 * 1024;
+    std::vector<AccessPoint> points;
+    int calls = 0;
+    r->on_file_indexed = [&](const std::string& f, const std::vector<AccessPoint>& pts) {
+        QCOMPARE(f, p);
+        points = pts;
+        ++calls;
+    };
+    const auto v = read_all(*r);
+    QVERIFY(r->problems().empty());
+    QCOMPARE(int(v.size()), int(lines.size()));
+    if (kind == "zst1") {
+        QCOMPARE(calls, 0); // nothing to record: a zstd frame cannot be entered mid-way
+        return;
+    }
+    QCOMPARE(calls, 1);
+    QVERIFY2(points.size() >= (kind == "zstN" ? 10u : 20u), std::to_string(points.size()).c_str());
+    for (size_t i = 1; i < points.size(); ++i)
+        QVERIFY(points[i].out >= points[i - 1].out + 64 * 1024);
+    if (kind == "gz2") { // points in the second member too
+        QVERIFY(points.back().out > half);
+        for (const auto& pt : points)
+            QCOMPARE(pt.window.size(), size_t(32768));
+    }
+    for (size_t i = 0; i < v.size(); i += 7) {
+        std::string raw;
+        QVERIFY2(CorpusReader::raw_at(v[i].loc, CorpusOptions{}, &raw, &err, &points), err.c_str());
+        QCOMPARE(raw, lines[i]);
+    }
+
+    // Destroy the first 2 KB of compressed data: the file can no longer be read from its
+    // start, but a record after the first access point still reads back through it.
+    {
+        std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(gz ? 20 : 0);
+        f << std::string(2000, '\x55');
+    }
+    size_t late = v.size() - 1;
+    QVERIFY(v[late].loc.offset > points.front().out);
+    std::string raw;
+    QVERIFY(!CorpusReader::raw_at(v[late].loc, CorpusOptions{}, &raw, &err));
+    QVERIFY2(CorpusReader::raw_at(v[late].loc, CorpusOptions{}, &raw, &err, &points), err.c_str());
+    QCOMPARE(raw, lines[late]);
+}
+
+// The cache keeps a file's access points (windows compressed) and drops them when the
+// file changes.
+void TestCorpus::accessPointsInCache() {
+    std::string err;
+    auto cache = Cache::open(path("points.db"), &err);
+    QVERIFY2(cache, err.c_str());
+    const std::string p = path("f.jsonl.gz");
+    write_gz(p, join(kGood));
+    FileInfo fi;
+    QVERIFY(stat_file(p, &fi, &err));
+    int64_t fid = 0, inval = 0;
+    QVERIFY(cache->register_file(fi, &fid, &inval, &err));
+    std::vector<AccessPoint> pts(3);
+    for (int i = 0; i < 3; ++i) {
+        pts[size_t(i)].out = uint64_t(i + 1) << 20;
+        pts[size_t(i)].in = uint64_t(i + 1) * 1000;
+        pts[size_t(i)].bits = i;
+        pts[size_t(i)].window = std::string(32768, char('a' + i)) + std::to_string(i);
+    }
+    QVERIFY2(cache->put_access_points(fid, pts, &err), err.c_str());
+    QVERIFY2(cache->put_access_points(fid, {pts[1]}, &err), err.c_str()); // idempotent
+    const auto back = cache->access_points(p);
+    QCOMPARE(back.size(), size_t(3));
+    for (size_t i = 0; i < 3; ++i) {
+        QCOMPARE(back[i].out, pts[i].out);
+        QCOMPARE(back[i].in, pts[i].in);
+        QCOMPARE(back[i].bits, pts[i].bits);
+        QVERIFY(back[i].window == pts[i].window);
+    }
+    QVERIFY(cache->access_points(path("other.jsonl.gz")).empty());
+    fi.mtime += 1; // the file changed: its points are stale
+    QVERIFY(cache->register_file(fi, &fid, &inval, &err));
+    QVERIFY(cache->access_points(p).empty());
 }
 
 QTEST_GUILESS_MAIN(TestCorpus)

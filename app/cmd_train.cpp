@@ -21,10 +21,13 @@ a PoSE-style position skip — and exports DIR as a Hugging Face checkpoint (con
 model.safetensors, tokenizer.model, tokenizer_config.json), refreshed at every saved
 checkpoint. Re-running with the same DIR resumes from DIR/train-state.
 
-  --steps N (1100)  --seq-len N (1024)  --batch N (8)  --lr X (2e-3)  --seed N (1)
+  --steps N (1000)  --seq-len N (1024)  --batch N (8)  --lr X (2e-3)  --seed N (1)
   --hidden N (256)  --layers N (4)  --heads N (4)  --kv-heads N (2)  --intermediate N (768)
   --vocab N (4096)  --max-positions N (16384)  --copy-fraction X (0.5)
   --copy-warmup X (0.15)  --checkpoint-every N (100)
+  --retrieval-weight X (0.2): weight of the attention supervision on repeated passages
+      (head 0 of layers 1.. attends from a later copy to the token after the same
+      position in earlier copies, head 0 of layer 0 to the previous token); 0 = off
   --threads N  --fp32 (export fp32 weights instead of bf16)  --text FILE (repeatable)
 Writes DIR/training.json with the held-out loss (training forward and through the
 exported checkpoint) and a unigram baseline.
@@ -35,7 +38,7 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
     Args a(argv, {"help", "fp32"},
            {"out", "steps", "seq-len", "batch", "lr", "seed", "hidden", "layers", "heads",
             "kv-heads", "intermediate", "vocab", "max-positions", "copy-fraction", "copy-warmup",
-            "threads", "text", "checkpoint-every"});
+            "retrieval-weight", "threads", "text", "checkpoint-every"});
     if (a.flag("help")) {
         std::cout << kHelp;
         return kOk;
@@ -59,6 +62,7 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
         if (auto s = a.get("lr")) o.lr = std::stod(*s);
         if (auto s = a.get("copy-fraction")) o.copy_fraction = std::stod(*s);
         if (auto s = a.get("copy-warmup")) o.copy_warmup = std::stod(*s);
+        if (auto s = a.get("retrieval-weight")) o.retrieval_weight = std::stod(*s);
         if (auto s = a.get("seed")) o.seed = std::stoull(*s);
     } catch (...) {
         std::cerr << "ladm train-calculator: numeric options take numbers\n";
@@ -71,8 +75,8 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
     const bool ok = train_calculator(
         o,
         [](const TrainProgress& p) {
-            std::fprintf(stderr, "step %d/%d  loss %.4f  %.0f tok/s  %.0f s\n", p.step, p.steps,
-                         p.loss, p.tokens_per_s, p.seconds);
+            std::fprintf(stderr, "step %d/%d  loss %.4f  retrieval %.3f  %.0f tok/s  %.0f s\n",
+                         p.step, p.steps, p.loss, p.retrieval_loss, p.tokens_per_s, p.seconds);
             return true;
         },
         &r, &err);

@@ -84,8 +84,12 @@ struct Net {
         return w * (x * torch::rsqrt(x.pow(2).mean(-1, true) + 1e-5));
     }
 
+    bool capture = false;             // keep head 0's attention of every layer
+    std::vector<torch::Tensor> head0; // [B, T, T] per layer, when capturing
+
     // ids, pos: [B, T] int64. Returns the final normed hidden states [B, T, D].
     torch::Tensor hidden(const torch::Tensor& ids, const torch::Tensor& pos) {
+        head0.clear();
         const int64_t B = ids.size(0), T = ids.size(1), G = H / KV;
         auto x = p["model.embed_tokens.weight"].index_select(0, ids.reshape(-1)).view({B, T, D});
         auto freqs = pos.to(torch::kFloat32).unsqueeze(-1) * inv_freq; // [B, T, d/2]
@@ -108,8 +112,9 @@ struct Net {
             k = k.transpose(1, 2).repeat_interleave(G, 1); // [B, H, T, d]
             v = v.transpose(1, 2).repeat_interleave(G, 1);
             auto att = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(double(d)) + mask;
-            auto out =
-                torch::matmul(torch::softmax(att, -1), v).transpose(1, 2).reshape({B, T, H * d});
+            auto probs = torch::softmax(att, -1);
+            if (capture) head0.push_back(probs.select(1, 0)); // [B, T, T]
+            auto out = torch::matmul(probs, v).transpose(1, 2).reshape({B, T, H * d});
             x = x + torch::matmul(out, p[pre + "self_attn.o_proj.weight"].t());
             auto h2 = rms(x, p[pre + "post_attention_layernorm.weight"]);
             auto g = torch::matmul(h2, p[pre + "mlp.gate_proj.weight"].t());
@@ -117,6 +122,24 @@ struct Net {
             x = x + torch::matmul(torch::silu(g) * u, p[pre + "mlp.down_proj.weight"].t());
         }
         return rms(x, p["model.norm.weight"]);
+    }
+
+    // Retrieval supervision: targets [B, T, T] (1 where query i may retrieve key j: the
+    // token after an earlier copy of the current token's passage position), for head 0 of
+    // every layer but the first; -mean log(attention mass on the targets) over the queries
+    // that have any. Head 0 of layer 0 is taught to attend to the previous token, the
+    // other half of an induction circuit.
+    torch::Tensor retrieval_loss(const torch::Tensor& targets) const {
+        auto has = targets.any(-1); // [B, T]
+        const auto n = has.sum().clamp_min(1).to(torch::kFloat32);
+        torch::Tensor total = torch::zeros({});
+        for (size_t l = 1; l < head0.size(); ++l) {
+            auto mass = (head0[l] * targets).sum(-1); // [B, T]
+            total = total - (torch::log(mass + 1e-6) * has).sum() / n;
+        }
+        auto prev = head0[0].diagonal(-1, 1, 2); // P[i, i-1], [B, T-1]
+        total = total - torch::log(prev + 1e-6).mean();
+        return total / double(head0.size());
     }
 
     torch::Tensor loss(const torch::Tensor& ids, const torch::Tensor& pos) {
@@ -159,8 +182,10 @@ struct Batcher {
     }
 
     // progress: the fraction of training done (drives the gap curriculum).
+    // sup (optional): (query, key) pairs where the query's passage token was seen before
+    // and the key holds the token that followed it there.
     void build(std::mt19937_64& rng, bool plain_only, double progress, std::vector<int64_t>* ids,
-               std::vector<int64_t>* pos) const {
+               std::vector<int64_t>* pos, std::vector<std::pair<int, int>>* sup = nullptr) const {
         const int T = o.seq_len;
         std::vector<int32_t> s{bos};
         int split = T; // where the position skip happens
@@ -188,13 +213,20 @@ struct Batcher {
             const size_t max_gap =
                 early ? std::min<size_t>(room / (repeats - 1), 128) : room / (repeats - 1);
             const size_t skip_copy = 1 + rng() % (repeats - 1); // the copy the skip precedes
+            std::vector<size_t> starts{s.size()};
             s.insert(s.end(), passage.begin(), passage.end());
             for (size_t r = 1; r < repeats; ++r) {
                 const size_t gap = uniform(max_gap);
                 if (r == skip_copy && !early) split = int(s.size() + gap / 2);
                 take(rng, &s, gap);
+                starts.push_back(s.size());
                 s.insert(s.end(), passage.begin(), passage.end());
             }
+            for (size_t r = 1; sup && r < starts.size(); ++r)
+                for (size_t m = 0; m + 1 < plen; ++m)
+                    for (size_t e = 0; e < r; ++e)
+                        if (starts[r] + m < size_t(T))
+                            sup->emplace_back(int(starts[r] + m), int(starts[e] + m + 1));
         }
         if (int(s.size()) < T) take(rng, &s, size_t(T) - s.size());
         s.resize(size_t(T));
@@ -341,13 +373,17 @@ bool train_calculator(const TrainOptions& o,
         // 1. Text, split train / held-out by a hash of the path.
         const auto files = o.text_files.empty() ? default_training_files() : o.text_files;
         std::vector<std::string> train_text, held_text;
+        std::ofstream sources(dir / "training-sources.txt"); // exactly which text was used
+        sources << "# split  bytes  path (train-calculator; held-out files are for evaluation)\n";
         for (const auto& f : files) {
             std::string t = read_text_file(f);
             if (t.size() < 200) continue;
             const bool held =
                 double(XXH3_64bits(f.data(), f.size()) % 10000) < o.held_out_fraction * 10000;
+            sources << (held ? "held-out " : "train ") << t.size() << " " << f << "\n";
             (held ? held_text : train_text).push_back(std::move(t));
         }
+        sources.close();
         if (train_text.empty() || held_text.empty()) {
             *error = "not enough training text (" + std::to_string(files.size()) + " files)";
             return false;
@@ -445,14 +481,20 @@ bool train_calculator(const TrainOptions& o,
         const auto V = int32_t(tok->vocab_size());
         Batcher train_b{o, train_docs, tok->bos_id(), V}, held_b{o, held_docs, tok->bos_id(), V};
         const auto t0 = std::chrono::steady_clock::now();
-        double window_loss = 0;
+        double window_loss = 0, window_retrieval = 0;
         int window = 0;
         int64_t tokens = 0;
         while (step < o.steps) {
             std::mt19937_64 rng(o.seed * 1000003ull + uint64_t(step)); // resumable data order
             std::vector<int64_t> ids, pos;
-            for (int b = 0; b < o.batch; ++b)
-                train_b.build(rng, false, double(step) / std::max(1, o.steps), &ids, &pos);
+            auto targets = torch::zeros({o.batch, o.seq_len, o.seq_len});
+            auto tacc = targets.accessor<float, 3>();
+            for (int b = 0; b < o.batch; ++b) {
+                std::vector<std::pair<int, int>> sup;
+                train_b.build(rng, false, double(step) / std::max(1, o.steps), &ids, &pos, &sup);
+                for (const auto& [i, j] : sup)
+                    tacc[b][i][j] = 1;
+            }
             auto tids = torch::tensor(ids).view({o.batch, o.seq_len});
             auto tpos = torch::tensor(pos).view({o.batch, o.seq_len});
             // learning rate: linear warm-up, cosine to 10%
@@ -463,21 +505,31 @@ bool train_calculator(const TrainOptions& o,
             for (auto& g : opt.param_groups())
                 static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
             opt.zero_grad();
-            auto loss = net.loss(tids, tpos);
+            net.capture = o.retrieval_weight > 0;
+            auto lm_loss = net.loss(tids, tpos);
+            auto loss = lm_loss;
+            if (net.capture) {
+                auto rl = net.retrieval_loss(targets);
+                loss = lm_loss + o.retrieval_weight * rl;
+                window_retrieval += rl.item<double>();
+            }
+            net.capture = false;
             loss.backward();
             torch::nn::utils::clip_grad_norm_(net.tensors(), 1.0);
             opt.step();
             ++step;
             tokens += int64_t(o.batch) * o.seq_len;
-            window_loss += loss.item<double>();
+            window_loss += lm_loss.item<double>();
             ++window;
-            res->final_loss = loss.item<double>();
+            res->final_loss = lm_loss.item<double>();
             if (step % o.checkpoint_every == 0 || step == o.steps) save_state();
             if (progress && (step % 10 == 0 || step == o.steps)) {
                 TrainProgress pg;
                 pg.step = step;
                 pg.steps = o.steps;
                 pg.loss = window_loss / window;
+                pg.retrieval_loss = window_retrieval / window;
+                window_retrieval = 0;
                 pg.seconds =
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
                 pg.tokens_per_s = double(tokens) / pg.seconds;

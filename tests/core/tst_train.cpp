@@ -44,7 +44,7 @@ void TestTrain::trainExportResume() {
     o.heads = 2;
     o.kv_heads = 1;
     o.intermediate = 64;
-    o.seq_len = 128;
+    o.seq_len = 256; // long enough for repeated-passage sequences (and their supervision)
     o.batch = 4;
     o.steps = 40;
     o.lr = 3e-3;
@@ -69,7 +69,22 @@ void TestTrain::trainExportResume() {
     QCOMPARE(int(seen.size()), 4);
     QVERIFY2(seen.back().loss < seen.front().loss - 0.3,
              qPrintable(QString("loss %1 -> %2").arg(seen.front().loss).arg(seen.back().loss)));
+    // the retrieval supervision (previous-token and induction targets) is learnt too
+    QVERIFY(seen.front().retrieval_loss > 0);
+    QVERIFY2(seen.back().retrieval_loss < seen.front().retrieval_loss - 0.1,
+             qPrintable(QString("retrieval loss %1 -> %2")
+                            .arg(seen.front().retrieval_loss)
+                            .arg(seen.back().retrieval_loss)));
     QVERIFY(r.held_out_loss > 0);
+    // which text was used, and how it was split, is recorded beside the model
+    {
+        std::ifstream src(o.out_dir + "/training-sources.txt");
+        std::string all((std::istreambuf_iterator<char>(src)), std::istreambuf_iterator<char>());
+        for (const auto& f : files)
+            QVERIFY2(all.find(" " + f + "\n") != std::string::npos, f.c_str());
+        QVERIFY(all.find("\nheld-out ") != std::string::npos);
+        QVERIFY(all.find("\ntrain ") != std::string::npos);
+    }
     QVERIFY2(
         std::abs(r.held_out_loss_engine - r.held_out_loss) < 1e-4 * r.held_out_loss,
         qPrintable(

@@ -25,15 +25,15 @@ struct TrainOptions {
     double rope_theta = 500000.0;
     int max_positions = 16384; // positions trained through PoSE skips
     int seq_len = 1024, batch = 8;
-    int steps = 1000;
+    int steps = 850;
     double lr = 2e-3, weight_decay = 0.1;
     int warmup = 100;
     double copy_fraction = 0.5; // sequences with a passage that recurs later
-    double copy_warmup = 0.15;  // fraction of steps with the repeats close together
+    double copy_warmup = 0.3;   // fraction of steps with the repeats close together
     // Weight of the retrieval supervision: head 0 of layers 1.. is taught to attend, in
     // later copies of a passage, to the token after the same position in earlier copies
     // (an induction head), head 0 of layer 0 to the previous token. 0 = off.
-    double retrieval_weight = 0.2;
+    double retrieval_weight = 1.0;
     uint64_t seed = 1;
     int checkpoint_every = 100; // steps
     bool export_bf16 = true;    // weights on disk (the engine computes in fp32)

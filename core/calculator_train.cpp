@@ -22,6 +22,7 @@
 #include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <unordered_map>
 
 namespace fs = std::filesystem;
 
@@ -124,11 +125,10 @@ struct Net {
         return rms(x, p["model.norm.weight"]);
     }
 
-    // Retrieval supervision: targets [B, T, T] (1 where query i may retrieve key j: the
-    // token after an earlier copy of the current token's passage position), for head 0 of
-    // every layer but the first; -mean log(attention mass on the targets) over the queries
-    // that have any. Head 0 of layer 0 is taught to attend to the previous token, the
-    // other half of an induction circuit.
+    // Retrieval supervision: targets [B, T, T] (1 where query i should look: see
+    // Batcher::induction_targets), for head 0 of every layer but the first; -mean log(attention
+    // mass on the targets) over the queries that have any. Head 0 of layer 0 is taught to attend to
+    // the previous token, the other half of an induction circuit.
     torch::Tensor retrieval_loss(const torch::Tensor& targets) const {
         auto has = targets.any(-1); // [B, T]
         const auto n = has.sum().clamp_min(1).to(torch::kFloat32);
@@ -181,6 +181,24 @@ struct Batcher {
         }
     }
 
+    // Where an induction head should look from each query i >= 1: the tokens that followed
+    // earlier occurrences of the bigram (s[i-1], s[i]) — the most recent 64 — or, when the
+    // bigram is new, the BOS at 0 (the attention sink: nothing to retrieve). Computed from
+    // the sequence itself, so natural repeats count like the planted copies.
+    static void induction_targets(const std::vector<int32_t>& s,
+                                  std::vector<std::pair<int, int>>* sup) {
+        std::unordered_map<uint64_t, std::vector<int>> next_after; // bigram -> positions
+        for (int i = 1; i < int(s.size()); ++i) {
+            const uint64_t key =
+                uint64_t(uint32_t(s[size_t(i - 1)])) << 32 | uint32_t(s[size_t(i)]);
+            auto& v = next_after[key];
+            if (v.empty()) sup->emplace_back(i, 0);
+            for (size_t k = v.size() > 64 ? v.size() - 64 : 0; k < v.size(); ++k)
+                sup->emplace_back(i, v[k]);
+            if (i + 1 < int(s.size())) v.push_back(i + 1);
+        }
+    }
+
     // progress: the fraction of training done (drives the gap curriculum).
     // sup (optional): (query, key) pairs where the query's passage token was seen before
     // and the key holds the token that followed it there.
@@ -213,23 +231,17 @@ struct Batcher {
             const size_t max_gap =
                 early ? std::min<size_t>(room / (repeats - 1), 128) : room / (repeats - 1);
             const size_t skip_copy = 1 + rng() % (repeats - 1); // the copy the skip precedes
-            std::vector<size_t> starts{s.size()};
             s.insert(s.end(), passage.begin(), passage.end());
             for (size_t r = 1; r < repeats; ++r) {
                 const size_t gap = uniform(max_gap);
                 if (r == skip_copy && !early) split = int(s.size() + gap / 2);
                 take(rng, &s, gap);
-                starts.push_back(s.size());
                 s.insert(s.end(), passage.begin(), passage.end());
             }
-            for (size_t r = 1; sup && r < starts.size(); ++r)
-                for (size_t m = 0; m + 1 < plen; ++m)
-                    for (size_t e = 0; e < r; ++e)
-                        if (starts[r] + m < size_t(T))
-                            sup->emplace_back(int(starts[r] + m), int(starts[e] + m + 1));
         }
         if (int(s.size()) < T) take(rng, &s, size_t(T) - s.size());
         s.resize(size_t(T));
+        if (sup) induction_targets(s, sup);
         if (split >= T) split = 1 + int(rng() % uint64_t(T - 1));
         const int64_t skip = plain_only || o.max_positions <= T
                                  ? 0

@@ -25,14 +25,14 @@ struct TrainOptions {
     double rope_theta = 500000.0;
     int max_positions = 16384; // positions trained through PoSE skips
     int seq_len = 1024, batch = 8;
-    int steps = 850;
+    int steps = 650;
     double lr = 2e-3, weight_decay = 0.1;
     int warmup = 100;
     double copy_fraction = 0.5; // sequences with a passage that recurs later
     double copy_warmup = 0.3;   // fraction of steps with the repeats close together
-    // Weight of the retrieval supervision: head 0 of layers 1.. is taught to attend, in
-    // later copies of a passage, to the token after the same position in earlier copies
-    // (an induction head), head 0 of layer 0 to the previous token. 0 = off.
+    // Weight of the retrieval supervision: head 0 of layers 1.. is taught to be an
+    // induction head (attend to the tokens that followed earlier occurrences of the
+    // current bigram, else to BOS), head 0 of layer 0 to the previous token. 0 = off.
     double retrieval_weight = 1.0;
     uint64_t seed = 1;
     int checkpoint_every = 100; // steps

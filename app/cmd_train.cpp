@@ -21,13 +21,15 @@ a PoSE-style position skip — and exports DIR as a Hugging Face checkpoint (con
 model.safetensors, tokenizer.model, tokenizer_config.json), refreshed at every saved
 checkpoint. Re-running with the same DIR resumes from DIR/train-state.
 
-  --steps N (650)  --seq-len N (1024)  --batch N (8)  --lr X (2e-3)  --seed N (1)
+  --steps N (450)  --seq-len N (1024)  --batch N (8)  --lr X (2e-3)  --seed N (1)
   --hidden N (256)  --layers N (4)  --heads N (4)  --kv-heads N (2)  --intermediate N (768)
   --vocab N (4096)  --max-positions N (16384)  --copy-fraction X (0.5)
   --copy-warmup X (0.3)  --checkpoint-every N (100)
   --retrieval-weight X (1.0): weight of the attention supervision (head 0 of layers 1..
       attends to the tokens that followed earlier occurrences of the current bigram, or to
       BOS when it is new: an induction head; head 0 of layer 0 to the previous token)
+  --far-weight X (1.0): penalty on the other heads' attention more than 64 tokens back
+      (BOS excepted), so they use the BOS sink rather than a diffuse far tail
   --threads N  --fp32 (export fp32 weights instead of bf16)  --text FILE (repeatable)
 Writes DIR/training.json with the held-out loss (training forward and through the
 exported checkpoint) and a unigram baseline.
@@ -36,9 +38,26 @@ exported checkpoint) and a unigram baseline.
 
 int cmd_train_calculator(const std::vector<std::string>& argv) {
     Args a(argv, {"help", "fp32"},
-           {"out", "steps", "seq-len", "batch", "lr", "seed", "hidden", "layers", "heads",
-            "kv-heads", "intermediate", "vocab", "max-positions", "copy-fraction", "copy-warmup",
-            "retrieval-weight", "threads", "text", "checkpoint-every"});
+           {"out",
+            "steps",
+            "seq-len",
+            "batch",
+            "lr",
+            "seed",
+            "hidden",
+            "layers",
+            "heads",
+            "kv-heads",
+            "intermediate",
+            "vocab",
+            "max-positions",
+            "copy-fraction",
+            "copy-warmup",
+            "retrieval-weight",
+            "far-weight",
+            "threads",
+            "text",
+            "checkpoint-every"});
     if (a.flag("help")) {
         std::cout << kHelp;
         return kOk;
@@ -63,6 +82,7 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
         if (auto s = a.get("copy-fraction")) o.copy_fraction = std::stod(*s);
         if (auto s = a.get("copy-warmup")) o.copy_warmup = std::stod(*s);
         if (auto s = a.get("retrieval-weight")) o.retrieval_weight = std::stod(*s);
+        if (auto s = a.get("far-weight")) o.far_weight = std::stod(*s);
         if (auto s = a.get("seed")) o.seed = std::stoull(*s);
     } catch (...) {
         std::cerr << "ladm train-calculator: numeric options take numbers\n";

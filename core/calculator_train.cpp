@@ -87,10 +87,22 @@ struct Net {
 
     bool capture = false;             // keep head 0's attention of every layer
     std::vector<torch::Tensor> head0; // [B, T, T] per layer, when capturing
+    std::vector<torch::Tensor> far;   // per layer: mean far attention mass of other heads
+    torch::Tensor m_far_mask;
+    // keys more than kLocal tokens before the query, BOS excepted
+    static constexpr int64_t kLocal = 64;
+    const torch::Tensor& far_mask(int64_t T) {
+        if (!m_far_mask.defined() || m_far_mask.size(0) != T)
+            m_far_mask = torch::ones({T, T})
+                             .tril(-kLocal - 1)
+                             .index_put_({torch::indexing::Slice(), 0}, 0.0);
+        return m_far_mask;
+    }
 
     // ids, pos: [B, T] int64. Returns the final normed hidden states [B, T, D].
     torch::Tensor hidden(const torch::Tensor& ids, const torch::Tensor& pos) {
         head0.clear();
+        far.clear();
         const int64_t B = ids.size(0), T = ids.size(1), G = H / KV;
         auto x = p["model.embed_tokens.weight"].index_select(0, ids.reshape(-1)).view({B, T, D});
         auto freqs = pos.to(torch::kFloat32).unsqueeze(-1) * inv_freq; // [B, T, d/2]
@@ -114,7 +126,12 @@ struct Net {
             v = v.transpose(1, 2).repeat_interleave(G, 1);
             auto att = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(double(d)) + mask;
             auto probs = torch::softmax(att, -1);
-            if (capture) head0.push_back(probs.select(1, 0)); // [B, T, T]
+            if (capture) {
+                head0.push_back(probs.select(1, 0)); // [B, T, T]
+                // far mass of the other heads (head 0 of layers 1.. retrieves by design)
+                auto others = l == 0 ? probs : probs.narrow(1, 1, H - 1);
+                far.push_back((others * far_mask(T)).sum(-1).mean());
+            }
             auto out = torch::matmul(probs, v).transpose(1, 2).reshape({B, T, H * d});
             x = x + torch::matmul(out, p[pre + "self_attn.o_proj.weight"].t());
             auto h2 = rms(x, p[pre + "post_attention_layernorm.weight"]);
@@ -140,6 +157,17 @@ struct Net {
         auto prev = head0[0].diagonal(-1, 1, 2); // P[i, i-1], [B, T-1]
         total = total - torch::log(prev + 1e-6).mean();
         return total / double(head0.size());
+    }
+
+    // The other heads' attention beyond their local window (BOS excepted), mean over
+    // heads, queries and layers: attention a small model spreads far back without reason
+    // is noise to LADM (whose span softmax renormalises exactly that tail); a mature LM
+    // puts it on the BOS sink instead.
+    torch::Tensor far_loss() const {
+        torch::Tensor total = torch::zeros({});
+        for (const auto& f : far)
+            total = total + f;
+        return total / double(std::max<size_t>(1, far.size()));
     }
 
     torch::Tensor loss(const torch::Tensor& ids, const torch::Tensor& pos) {
@@ -522,7 +550,7 @@ bool train_calculator(const TrainOptions& o,
             auto loss = lm_loss;
             if (net.capture) {
                 auto rl = net.retrieval_loss(targets);
-                loss = lm_loss + o.retrieval_weight * rl;
+                loss = lm_loss + o.retrieval_weight * rl + o.far_weight * net.far_loss();
                 window_retrieval += rl.item<double>();
             }
             net.capture = false;

@@ -21,7 +21,7 @@ a PoSE-style position skip — and exports DIR as a Hugging Face checkpoint (con
 model.safetensors, tokenizer.model, tokenizer_config.json), refreshed at every saved
 checkpoint. Re-running with the same DIR resumes from DIR/train-state.
 
-  --steps N (450)  --seq-len N (1024)  --batch N (8)  --lr X (2e-3)  --seed N (1)
+  --steps N (350)  --seq-len N (1024)  --batch N (8)  --lr X (2e-3)  --seed N (1)
   --hidden N (256)  --layers N (4)  --heads N (4)  --kv-heads N (2)  --intermediate N (768)
   --vocab N (4096)  --max-positions N (16384)  --copy-fraction X (0.5)
   --copy-warmup X (0.3)  --checkpoint-every N (100)
@@ -29,7 +29,7 @@ checkpoint. Re-running with the same DIR resumes from DIR/train-state.
       attends to the tokens that followed earlier occurrences of the current bigram, or to
       BOS when it is new: an induction head; head 0 of layer 0 to the previous token)
   --far-weight X (1.0): penalty on the other heads' attention more than 64 tokens back
-      (BOS excepted), so they use the BOS sink rather than a diffuse far tail
+      as a share of that plus BOS, so they park it on the BOS sink, not spread it
   --threads N  --fp32 (export fp32 weights instead of bf16)  --text FILE (repeatable)
 Writes DIR/training.json with the held-out loss (training forward and through the
 exported checkpoint) and a unigram baseline.

@@ -87,7 +87,7 @@ struct Net {
 
     bool capture = false;             // keep head 0's attention of every layer
     std::vector<torch::Tensor> head0; // [B, T, T] per layer, when capturing
-    std::vector<torch::Tensor> far;   // per layer: mean far attention mass of other heads
+    std::vector<torch::Tensor> far;   // per layer: other heads' far / (far + BOS) mass
     torch::Tensor m_far_mask;
     // keys more than kLocal tokens before the query, BOS excepted
     static constexpr int64_t kLocal = 64;
@@ -130,7 +130,9 @@ struct Net {
                 head0.push_back(probs.select(1, 0)); // [B, T, T]
                 // far mass of the other heads (head 0 of layers 1.. retrieves by design)
                 auto others = l == 0 ? probs : probs.narrow(1, 1, H - 1);
-                far.push_back((others * far_mask(T)).sum(-1).mean());
+                auto far_mass = (others * far_mask(T)).sum(-1);
+                auto bos_mass = others.select(-1, 0);
+                far.push_back((far_mass / (far_mass + bos_mass + 1e-6)).mean());
             }
             auto out = torch::matmul(probs, v).transpose(1, 2).reshape({B, T, H * d});
             x = x + torch::matmul(out, p[pre + "self_attn.o_proj.weight"].t());
@@ -159,10 +161,11 @@ struct Net {
         return total / double(head0.size());
     }
 
-    // The other heads' attention beyond their local window (BOS excepted), mean over
-    // heads, queries and layers: attention a small model spreads far back without reason
-    // is noise to LADM (whose span softmax renormalises exactly that tail); a mature LM
-    // puts it on the BOS sink instead.
+    // The other heads' attention beyond their local window, as a share of that plus the
+    // BOS sink's (mean over heads, queries, layers): LADM's span softmax renormalises
+    // exactly the attention outside a query's local window, so a diffuse far tail — what
+    // a small model leaves there — becomes noise in the score; a mature LM parks it on
+    // the BOS sink instead.
     torch::Tensor far_loss() const {
         torch::Tensor total = torch::zeros({});
         for (const auto& f : far)

@@ -25,7 +25,7 @@ struct TrainOptions {
     double rope_theta = 500000.0;
     int max_positions = 16384; // positions trained through PoSE skips
     int seq_len = 1024, batch = 8;
-    int steps = 450;
+    int steps = 350;
     double lr = 2e-3, weight_decay = 0.1;
     int warmup = 100;
     double copy_fraction = 0.5; // sequences with a passage that recurs later
@@ -34,8 +34,8 @@ struct TrainOptions {
     // induction head (attend to the tokens that followed earlier occurrences of the
     // current bigram, else to BOS), head 0 of layer 0 to the previous token. 0 = off.
     double retrieval_weight = 1.0;
-    // Weight of the penalty on the other heads' attention more than 64 tokens back (BOS
-    // excepted): they learn to use the BOS sink instead of a diffuse far tail.
+    // Weight of the penalty on the other heads' attention more than 64 tokens back, as a
+    // share of that plus BOS: they learn to park it on the BOS sink, not spread it.
     double far_weight = 1.0;
     uint64_t seed = 1;
     int checkpoint_every = 100; // steps

@@ -25,11 +25,11 @@ checkpoint. Re-running with the same DIR resumes from DIR/train-state.
   --hidden N (256)  --layers N (4)  --heads N (4)  --kv-heads N (2)  --intermediate N (768)
   --vocab N (4096)  --max-positions N (16384)  --copy-fraction X (0.5)
   --copy-warmup X (0.3)  --checkpoint-every N (100)
-  --retrieval-weight X (1.0): weight of the attention supervision (head 0 of layers 1..
-      attends to the tokens that followed earlier occurrences of the current bigram, or to
-      BOS when it is new: an induction head; head 0 of layer 0 to the previous token)
-  --far-weight X (1.0): penalty on the other heads' attention more than 64 tokens back
-      as a share of that plus BOS, so they park it on the BOS sink, not spread it
+  --retrieval-weight X (1.0): weight of the long-range attention supervision: every
+      head's attention beyond 64 tokens, renormalised with BOS (what LADM's span softmax
+      sees), goes to earlier occurrences of the current token, weighted by its rarity,
+      and otherwise to the BOS sink; 0 = plain language modelling
+  --match-theta X (13): a token of frequency e^-X weighs as much as BOS in those targets
   --threads N  --fp32 (export fp32 weights instead of bf16)  --text FILE (repeatable)
 Writes DIR/training.json with the held-out loss (training forward and through the
 exported checkpoint) and a unigram baseline.
@@ -54,7 +54,7 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
             "copy-fraction",
             "copy-warmup",
             "retrieval-weight",
-            "far-weight",
+            "match-theta",
             "threads",
             "text",
             "checkpoint-every"});
@@ -82,7 +82,7 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
         if (auto s = a.get("copy-fraction")) o.copy_fraction = std::stod(*s);
         if (auto s = a.get("copy-warmup")) o.copy_warmup = std::stod(*s);
         if (auto s = a.get("retrieval-weight")) o.retrieval_weight = std::stod(*s);
-        if (auto s = a.get("far-weight")) o.far_weight = std::stod(*s);
+        if (auto s = a.get("match-theta")) o.match_theta = std::stod(*s);
         if (auto s = a.get("seed")) o.seed = std::stoull(*s);
     } catch (...) {
         std::cerr << "ladm train-calculator: numeric options take numbers\n";

@@ -28,6 +28,31 @@ double roc_auc(const std::vector<double>& pos, const std::vector<double>& neg) {
     return wins / (double(pos.size()) * double(neg.size()));
 }
 
+std::vector<int32_t> spliced_control(const std::vector<std::vector<int32_t>>& docs, size_t exclude,
+                                     int64_t tokens, std::mt19937_64& rng,
+                                     std::vector<size_t>* sources) {
+    std::vector<int32_t> out;
+    // Each piece from a different document while there are unused ones: two pieces of one
+    // document share its names and would make the control coherent.
+    std::vector<char> used(docs.size(), 0);
+    size_t unused = 0;
+    for (size_t j = 0; j < docs.size(); ++j)
+        unused += j != exclude && docs[j].size() >= 64;
+    if (unused == 0) return out;
+    while (int64_t(out.size()) < tokens) {
+        const size_t j = rng() % docs.size();
+        if (j == exclude || docs[j].size() < 64) continue;
+        if (unused > 0 && used[j]) continue;
+        if (!used[j]) used[j] = 1, --unused;
+        const size_t len = std::min<size_t>(64 + rng() % 448, docs[j].size()); // < 512 tokens
+        const size_t start = rng() % (docs[j].size() - len + 1);
+        out.insert(out.end(), docs[j].begin() + long(start), docs[j].begin() + long(start + len));
+        if (sources) sources->push_back(j);
+    }
+    out.resize(size_t(tokens));
+    return out;
+}
+
 namespace {
 // The domain of a source file, as in the demo corpus; other files: their folder.
 std::string domain_of(const std::string& p) {
@@ -79,22 +104,13 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
     std::vector<std::string> pair_domain;
     for (const auto& [dom, i] : order) {
         const auto& docs = held[dom];
-        {
-            std::vector<int32_t> coherent{tok->bos_id()}, spliced{tok->bos_id()};
-            coherent.insert(coherent.end(), docs[i].begin(), docs[i].begin() + body);
-            while (int64_t(spliced.size()) < o.tokens) {
-                const size_t j = rng() % docs.size();
-                if (j == i || docs[j].size() < 64) continue;
-                const size_t len =
-                    std::min<size_t>(64 + rng() % 448, docs[j].size()); // < 512 tokens
-                const size_t start = rng() % (docs[j].size() - len + 1);
-                spliced.insert(spliced.end(), docs[j].begin() + long(start),
-                               docs[j].begin() + long(start + len));
-            }
-            spliced.resize(size_t(o.tokens));
-            pairs.emplace_back(std::move(coherent), std::move(spliced));
-            pair_domain.push_back(dom);
-        }
+        const auto pieces = spliced_control(docs, i, body, rng);
+        if (pieces.empty()) continue; // no other document of 64+ tokens in the domain
+        std::vector<int32_t> coherent{tok->bos_id()}, spliced{tok->bos_id()};
+        coherent.insert(coherent.end(), docs[i].begin(), docs[i].begin() + body);
+        spliced.insert(spliced.end(), pieces.begin(), pieces.end());
+        pairs.emplace_back(std::move(coherent), std::move(spliced));
+        pair_domain.push_back(dom);
     }
     if (pairs.empty()) {
         size_t n = 0;

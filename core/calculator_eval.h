@@ -1,7 +1,8 @@
 // How well a calculator separates coherent long documents from spliced controls: for
 // held-out documents (the same hash split as train-calculator), the first N tokens of a
 // document versus a control of the same length made of pieces (< 512 tokens) of other
-// held-out documents of its domain; the ROC AUC of CDS (coherent should score higher).
+// held-out documents of its domain, each piece from a different document while there are
+// unused ones; the ROC AUC of CDS (coherent should score higher).
 #pragma once
 
 #include "core/ladm_math.h"
@@ -9,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,14 @@ struct EvalResult {
     std::map<std::string, int> pairs_per_domain;
     double seconds = 0;
 };
+
+// A control of `tokens` tokens spliced from pieces (64-511 tokens) of docs other than
+// docs[exclude], each piece from a different document while there are unused ones
+// (documents under 64 tokens are skipped). sources (optional) receives each piece's
+// document. Empty when no other document is long enough.
+std::vector<int32_t> spliced_control(const std::vector<std::vector<int32_t>>& docs, size_t exclude,
+                                     int64_t tokens, std::mt19937_64& rng,
+                                     std::vector<size_t>* sources = nullptr);
 
 // Mann-Whitney AUC of a (positives) over b (negatives).
 double roc_auc(const std::vector<double>& pos, const std::vector<double>& neg);

@@ -83,24 +83,27 @@ struct Net {
         return w * (x * torch::rsqrt(x.pow(2).mean(-1, true) + 1e-5));
     }
 
-    bool capture = false;             // keep head 0's attention of every layer
-    std::vector<torch::Tensor> head0; // [B, T, T] per layer, when capturing
-    std::vector<torch::Tensor> far;   // per layer: other heads' far / (far + BOS) mass
-    torch::Tensor m_far_mask;
-    // keys more than kLocal tokens before the query, BOS excepted
+    // Long-range attention supervision. When `targets` is set ([B, T, T]; each row a
+    // distribution over the BOS sink and the keys more than kLocal tokens back: see
+    // retrieval_targets), every head's attention restricted to those keys and renormalised
+    // — the part LADM's span softmax sees — is pulled towards it by cross-entropy (one
+    // value per layer in far_ce). Within kLocal tokens a head attends as the language
+    // model needs.
     static constexpr int64_t kLocal = 64;
-    const torch::Tensor& far_mask(int64_t T) {
+    const torch::Tensor* targets = nullptr;
+    std::vector<torch::Tensor> far_ce;
+    torch::Tensor m_far_mask;
+    const torch::Tensor& far_mask(int64_t T) { // keys > kLocal back, and the BOS
         if (!m_far_mask.defined() || m_far_mask.size(0) != T)
             m_far_mask = torch::ones({T, T})
                              .tril(-kLocal - 1)
-                             .index_put_({torch::indexing::Slice(), 0}, 0.0);
+                             .index_put_({torch::indexing::Slice(), 0}, 1.0);
         return m_far_mask;
     }
 
     // ids, pos: [B, T] int64. Returns the final normed hidden states [B, T, D].
     torch::Tensor hidden(const torch::Tensor& ids, const torch::Tensor& pos) {
-        head0.clear();
-        far.clear();
+        far_ce.clear();
         const int64_t B = ids.size(0), T = ids.size(1), G = H / KV;
         auto x = p["model.embed_tokens.weight"].index_select(0, ids.reshape(-1)).view({B, T, D});
         auto freqs = pos.to(torch::kFloat32).unsqueeze(-1) * inv_freq; // [B, T, d/2]
@@ -124,13 +127,11 @@ struct Net {
             v = v.transpose(1, 2).repeat_interleave(G, 1);
             auto att = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(double(d)) + mask;
             auto probs = torch::softmax(att, -1);
-            if (capture) {
-                head0.push_back(probs.select(1, 0)); // [B, T, T]
-                // far mass of the other heads (head 0 of layers 1.. retrieves by design)
-                auto others = l == 0 ? probs : probs.narrow(1, 1, H - 1);
-                auto far_mass = (others * far_mask(T)).sum(-1);
-                auto bos_mass = others.select(-1, 0);
-                far.push_back((far_mass / (far_mass + bos_mass + 1e-6)).mean());
+            if (targets) {
+                auto mass = (probs * far_mask(T)).sum(-1) + 1e-9; // [B, H, T]
+                auto ce =
+                    torch::log(mass) - (targets->unsqueeze(1) * torch::log(probs + 1e-9)).sum(-1);
+                far_ce.push_back(ce.mean());
             }
             auto out = torch::matmul(probs, v).transpose(1, 2).reshape({B, T, H * d});
             x = x + torch::matmul(out, p[pre + "self_attn.o_proj.weight"].t());
@@ -142,33 +143,12 @@ struct Net {
         return rms(x, p["model.norm.weight"]);
     }
 
-    // Retrieval supervision: targets [B, T, T] (1 where query i should look: see
-    // Batcher::induction_targets), for head 0 of every layer but the first; -mean log(attention
-    // mass on the targets) over the queries that have any. Head 0 of layer 0 is taught to attend to
-    // the previous token, the other half of an induction circuit.
-    torch::Tensor retrieval_loss(const torch::Tensor& targets) const {
-        auto has = targets.any(-1); // [B, T]
-        const auto n = has.sum().clamp_min(1).to(torch::kFloat32);
+    // The supervision's loss: far_ce averaged over layers.
+    torch::Tensor retrieval_loss() const {
         torch::Tensor total = torch::zeros({});
-        for (size_t l = 1; l < head0.size(); ++l) {
-            auto mass = (head0[l] * targets).sum(-1); // [B, T]
-            total = total - (torch::log(mass + 1e-6) * has).sum() / n;
-        }
-        auto prev = head0[0].diagonal(-1, 1, 2); // P[i, i-1], [B, T-1]
-        total = total - torch::log(prev + 1e-6).mean();
-        return total / double(head0.size());
-    }
-
-    // The other heads' attention beyond their local window, as a share of that plus the
-    // BOS sink's (mean over heads, queries, layers): LADM's span softmax renormalises
-    // exactly the attention outside a query's local window, so a diffuse far tail — what
-    // a small model leaves there — becomes noise in the score; a mature LM parks it on
-    // the BOS sink instead.
-    torch::Tensor far_loss() const {
-        torch::Tensor total = torch::zeros({});
-        for (const auto& f : far)
-            total = total + f;
-        return total / double(std::max<size_t>(1, far.size()));
+        for (const auto& c : far_ce)
+            total = total + c;
+        return total / double(std::max<size_t>(1, far_ce.size()));
     }
 
     torch::Tensor loss(const torch::Tensor& ids, const torch::Tensor& pos) {
@@ -210,29 +190,10 @@ struct Batcher {
         }
     }
 
-    // Where an induction head should look from each query i >= 1: the tokens that followed
-    // earlier occurrences of the bigram (s[i-1], s[i]) — the most recent 64 — or, when the
-    // bigram is new, the BOS at 0 (the attention sink: nothing to retrieve). Computed from
-    // the sequence itself, so natural repeats count like the planted copies.
-    static void induction_targets(const std::vector<int32_t>& s,
-                                  std::vector<std::pair<int, int>>* sup) {
-        std::unordered_map<uint64_t, std::vector<int>> next_after; // bigram -> positions
-        for (int i = 1; i < int(s.size()); ++i) {
-            const uint64_t key =
-                uint64_t(uint32_t(s[size_t(i - 1)])) << 32 | uint32_t(s[size_t(i)]);
-            auto& v = next_after[key];
-            if (v.empty()) sup->emplace_back(i, 0);
-            for (size_t k = v.size() > 64 ? v.size() - 64 : 0; k < v.size(); ++k)
-                sup->emplace_back(i, v[k]);
-            if (i + 1 < int(s.size())) v.push_back(i + 1);
-        }
-    }
-
     // progress: the fraction of training done (drives the gap curriculum).
-    // sup (optional): (query, key) pairs where the query's passage token was seen before
-    // and the key holds the token that followed it there.
+    // seq (optional): the tokens, for the supervision targets.
     void build(std::mt19937_64& rng, bool plain_only, double progress, std::vector<int64_t>* ids,
-               std::vector<int64_t>* pos, std::vector<std::pair<int, int>>* sup = nullptr) const {
+               std::vector<int64_t>* pos, std::vector<int32_t>* seq = nullptr) const {
         const int T = o.seq_len;
         std::vector<int32_t> s{bos};
         int split = T; // where the position skip happens
@@ -270,7 +231,7 @@ struct Batcher {
         }
         if (int(s.size()) < T) take(rng, &s, size_t(T) - s.size());
         s.resize(size_t(T));
-        if (sup) induction_targets(s, sup);
+        if (seq) *seq = s;
         if (split >= T) split = 1 + int(rng() % uint64_t(T - 1));
         const int64_t skip = plain_only || o.max_positions <= T
                                  ? 0
@@ -283,6 +244,25 @@ struct Batcher {
 };
 
 } // namespace
+
+void retrieval_targets(const std::vector<int32_t>& s, const std::vector<float>& rarity,
+                       int64_t local, float* out) {
+    const size_t T = s.size();
+    std::unordered_map<int32_t, std::vector<size_t>> seen; // token -> earlier positions
+    for (size_t i = 0; i < T; ++i) {
+        auto& v = seen[s[i]];
+        const float w = i > 0 ? rarity[size_t(s[i])] : 0.0f;
+        float* row = out + i * T;
+        size_t n = 0; // earlier occurrences more than `local` tokens back
+        while (n < v.size() && int64_t(i - v[n]) > local)
+            ++n;
+        const float z = 1.0f + w * float(n);
+        row[0] = 1.0f / z;
+        for (size_t k = 0; k < n; ++k)
+            row[v[k]] = w / z;
+        if (i > 0) v.push_back(i);
+    }
+}
 
 std::vector<std::string> default_training_files() {
     std::vector<std::string> f;
@@ -420,6 +400,19 @@ bool train_calculator(const TrainOptions& o,
         };
 
         const auto V = int32_t(tok->vocab_size());
+        // Token rarity for the retrieval targets: exp(-log frequency - match_theta), from
+        // the training text's counts (add-one), so a token of frequency e^-theta weighs
+        // as much as the BOS sink.
+        std::vector<float> rarity(static_cast<size_t>(V));
+        {
+            std::vector<double> counts(size_t(V), 1.0);
+            double total = double(V);
+            for (const auto& d : train_docs)
+                for (int32_t t : d)
+                    counts[size_t(t)] += 1, total += 1;
+            for (size_t t = 0; t < size_t(V); ++t)
+                rarity[t] = float(std::exp(-std::log(counts[t] / total) - o.match_theta));
+        }
         Batcher train_b{o, train_docs, tok->bos_id(), V}, held_b{o, held_docs, tok->bos_id(), V};
         const auto t0 = std::chrono::steady_clock::now();
         double window_loss = 0, window_retrieval = 0;
@@ -429,12 +422,13 @@ bool train_calculator(const TrainOptions& o,
             std::mt19937_64 rng(o.seed * 1000003ull + uint64_t(step)); // resumable data order
             std::vector<int64_t> ids, pos;
             auto targets = torch::zeros({o.batch, o.seq_len, o.seq_len});
-            auto tacc = targets.accessor<float, 3>();
             for (int b = 0; b < o.batch; ++b) {
-                std::vector<std::pair<int, int>> sup;
-                train_b.build(rng, false, double(step) / std::max(1, o.steps), &ids, &pos, &sup);
-                for (const auto& [i, j] : sup)
-                    tacc[b][i][j] = 1;
+                std::vector<int32_t> seq;
+                train_b.build(rng, false, double(step) / std::max(1, o.steps), &ids, &pos, &seq);
+                if (o.retrieval_weight > 0)
+                    retrieval_targets(seq, rarity, Net::kLocal,
+                                      targets.data_ptr<float>() +
+                                          int64_t(b) * o.seq_len * o.seq_len);
             }
             auto tids = torch::tensor(ids).view({o.batch, o.seq_len});
             auto tpos = torch::tensor(pos).view({o.batch, o.seq_len});
@@ -446,15 +440,15 @@ bool train_calculator(const TrainOptions& o,
             for (auto& g : opt.param_groups())
                 static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
             opt.zero_grad();
-            net.capture = o.retrieval_weight > 0;
+            net.targets = o.retrieval_weight > 0 ? &targets : nullptr;
             auto lm_loss = net.loss(tids, tpos);
             auto loss = lm_loss;
-            if (net.capture) {
-                auto rl = net.retrieval_loss(targets);
-                loss = lm_loss + o.retrieval_weight * rl + o.far_weight * net.far_loss();
+            if (net.targets) {
+                auto rl = net.retrieval_loss();
+                loss = lm_loss + o.retrieval_weight * rl;
                 window_retrieval += rl.item<double>();
             }
-            net.capture = false;
+            net.targets = nullptr;
             loss.backward();
             torch::nn::utils::clip_grad_norm_(net.tensors(), 1.0);
             opt.step();

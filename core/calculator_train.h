@@ -30,13 +30,15 @@ struct TrainOptions {
     int warmup = 100;
     double copy_fraction = 0.5; // sequences with a passage that recurs later
     double copy_warmup = 0.3;   // fraction of steps with the repeats close together
-    // Weight of the retrieval supervision: head 0 of layers 1.. is taught to be an
-    // induction head (attend to the tokens that followed earlier occurrences of the
-    // current bigram, else to BOS), head 0 of layer 0 to the previous token. 0 = off.
+    // Weight of the long-range attention supervision: for every head, the attention on
+    // keys more than 64 tokens back, renormalised with the BOS sink's (what LADM's span
+    // softmax sees), is taught to go to the earlier occurrences of the current token,
+    // each weighted by the token's rarity, and otherwise to the BOS sink: far attention
+    // means retrieval, never noise. Within 64 tokens heads are free. 0 = off.
     double retrieval_weight = 1.0;
-    // Weight of the penalty on the other heads' attention more than 64 tokens back, as a
-    // share of that plus BOS: they learn to park it on the BOS sink, not spread it.
-    double far_weight = 1.0;
+    // A token of frequency e^-match_theta draws as much of that attention to each earlier
+    // occurrence as the BOS sink gets (rarer: more, commoner: less).
+    double match_theta = 13.0;
     uint64_t seed = 1;
     int checkpoint_every = 100; // steps
     bool export_bf16 = true;    // weights on disk (the engine computes in fp32)
@@ -66,6 +68,15 @@ struct TrainResult {
 bool train_calculator(const TrainOptions& o,
                       const std::function<bool(const TrainProgress&)>& progress,
                       TrainResult* result, std::string* error);
+
+// The long-range attention targets for one training sequence s (BOS first): out is
+// row-major [T x T], zeroed by the caller. Row i puts weight rarity[s[i]] on every
+// position j >= 1 more than `local` tokens back holding the same token, and 1 on the BOS
+// at 0, normalised to sum to 1: a rare name used again draws attention back to where it
+// appeared, common tokens stay on the sink. rarity[t] = exp(-log frequency(t) -
+// match_theta) in training.
+void retrieval_targets(const std::vector<int32_t>& s, const std::vector<float>& rarity,
+                       int64_t local, float* out);
 
 // The default training text: licences, Debian changelogs, C/C++ headers and Python sources
 // (the demo corpus' domains), sorted; documents are split train/held-out by a hash of path.

@@ -11,6 +11,7 @@
 
 #include <fstream>
 #include <random>
+#include <set>
 
 using namespace ladm;
 
@@ -19,6 +20,8 @@ class TestTrain : public QObject {
   private Q_SLOTS:
     void trainExportResume();
     void rocAuc();
+    void retrievalTargets();
+    void splicedControl();
 };
 
 void TestTrain::trainExportResume() {
@@ -69,7 +72,7 @@ void TestTrain::trainExportResume() {
     QCOMPARE(int(seen.size()), 4);
     QVERIFY2(seen.back().loss < seen.front().loss - 0.3,
              qPrintable(QString("loss %1 -> %2").arg(seen.front().loss).arg(seen.back().loss)));
-    // the retrieval supervision (previous-token and induction targets) is learnt too
+    // the long-range attention supervision (rarity-weighted same-token targets) is learnt
     QVERIFY(seen.front().retrieval_loss > 0);
     QVERIFY2(seen.back().retrieval_loss < seen.front().retrieval_loss - 0.1,
              qPrintable(QString("retrieval loss %1 -> %2")
@@ -140,6 +143,88 @@ void TestTrain::rocAuc() {
     QCOMPARE(roc_auc({3, 4}, {1, 3}), 0.875);
     QCOMPARE(roc_auc({1}, {2}), 0.0);
     QCOMPARE(roc_auc({}, {2}), 0.5);
+}
+
+void TestTrain::retrievalTargets() {
+    // BOS a b a c a b with rarity(a) = 2, rarity(b) = 0.5, rarity(c) = 9
+    const std::vector<int32_t> s{1, 10, 11, 10, 12, 10, 11};
+    std::vector<float> rarity(16, 0.0f);
+    rarity[10] = 2, rarity[11] = 0.5f, rarity[12] = 9;
+    const size_t T = s.size();
+    std::vector<float> out(T * T, 0.0f);
+    retrieval_targets(s, rarity, /*local=*/0, out.data());
+    auto at = [&](size_t i, size_t j) { return out[i * T + j]; }; // float, fuzzy compare
+    QCOMPARE(at(0, 0), float(1.0));                               // BOS on itself
+    QCOMPARE(at(1, 0), float(1.0));     // first a: nothing to retrieve, the sink
+    QCOMPARE(at(4, 0), float(1.0));     // first c, however rare
+    QCOMPARE(at(3, 0), float(1.0 / 3)); // second a: 1 : 2 between BOS and the first a
+    QCOMPARE(at(3, 1), float(2.0 / 3));
+    QCOMPARE(at(5, 0), float(1.0 / 5)); // third a: 1 : 2 : 2
+    QCOMPARE(at(5, 1), float(2.0 / 5));
+    QCOMPARE(at(5, 3), float(2.0 / 5));
+    QCOMPARE(at(6, 0), float(1.0 / 1.5)); // second b, a common token: mostly the sink
+    QCOMPARE(at(6, 2), float(0.5 / 1.5));
+    for (size_t i = 0; i < T; ++i) { // rows are distributions over earlier positions
+        double sum = 0;
+        for (size_t j = 0; j < T; ++j) {
+            QVERIFY2(j <= i || at(i, j) == 0, "attention target after the query");
+            sum += at(i, j);
+        }
+        QVERIFY(std::abs(sum - 1) < 1e-6);
+    }
+    // Only occurrences more than `local` tokens back are targets (nearer ones are the
+    // head's own business): with local = 2, the third a (5) sees the first (1), not the
+    // second (3); the second a (3) sees none.
+    std::fill(out.begin(), out.end(), 0.0f);
+    retrieval_targets(s, rarity, 2, out.data());
+    QCOMPARE(at(3, 0), float(1.0));
+    QCOMPARE(at(3, 1), float(0.0));
+    QCOMPARE(at(5, 0), float(1.0 / 3));
+    QCOMPARE(at(5, 1), float(2.0 / 3));
+    QCOMPARE(at(5, 3), float(0.0));
+    QCOMPARE(at(6, 2), float(0.5 / 1.5)); // 4 tokens back
+}
+
+void TestTrain::splicedControl() {
+    // 12 documents whose tokens say which document they are: d * 1000 + position
+    std::vector<std::vector<int32_t>> docs;
+    for (int d = 0; d < 12; ++d) {
+        docs.emplace_back();
+        for (int k = 0; k < (d == 7 ? 40 : 900); ++k) // document 7 is too short to use
+            docs.back().push_back(d * 1000 + k);
+    }
+    std::mt19937_64 rng(5);
+    std::vector<size_t> src;
+    const auto c = spliced_control(docs, 3, 2000, rng, &src);
+    QCOMPARE(int(c.size()), 2000);
+    QVERIFY(src.size() >= 4); // pieces are under 512 tokens
+    std::set<size_t> distinct(src.begin(), src.end());
+    QCOMPARE(distinct.size(), src.size()); // 10 usable documents: no piece shares one
+    QVERIFY(!distinct.count(3) && !distinct.count(7));
+    // every token comes from the piece's document, in order within the piece
+    size_t at = 0;
+    for (size_t p = 0; p < src.size() && at < c.size(); ++p) {
+        const size_t piece_start = at;
+        const int32_t first = c[at];
+        QCOMPARE(size_t(first / 1000), src[p]);
+        while (at < c.size() && c[at] / 1000 == first / 1000) {
+            QCOMPARE(c[at], first + int32_t(at - piece_start));
+            ++at;
+        }
+        QVERIFY(at - piece_start >= 64 || at == c.size());
+        QVERIFY(at - piece_start < 512);
+    }
+    QCOMPARE(at, c.size());
+    // more pieces than documents: reuse starts only when every document has been used
+    src.clear();
+    const auto long_c = spliced_control(docs, 3, 6000, rng, &src); // >= 12 pieces
+    QCOMPARE(int(long_c.size()), 6000);
+    QVERIFY(src.size() >= 12);
+    std::set<size_t> first10(src.begin(), src.begin() + 10);
+    QCOMPARE(first10.size(), size_t(10));
+    // nothing to splice from
+    std::vector<std::vector<int32_t>> lone{docs[0], docs[7]};
+    QVERIFY(spliced_control(lone, 0, 500, rng).empty());
 }
 
 QTEST_GUILESS_MAIN(TestTrain)

@@ -23,13 +23,16 @@ checkpoint. Re-running with the same DIR resumes from DIR/train-state.
 
   --steps N (350)  --seq-len N (1024)  --batch N (8)  --lr X (2e-3)  --seed N (1)
   --hidden N (256)  --layers N (4)  --heads N (4)  --kv-heads N (2)  --intermediate N (768)
-  --vocab N (4096)  --max-positions N (16384)  --copy-fraction X (0.5)
+  --vocab N (4096)  --max-positions N (16384)  --rope-theta X (1e7)  --copy-fraction X (0.5)
   --copy-warmup X (0.3)  --checkpoint-every N (100)
   --retrieval-weight X (1.0): weight of the long-range attention supervision: every
       head's attention beyond 64 tokens, renormalised with BOS (what LADM's span softmax
       sees), goes to earlier occurrences of the current token, weighted by its rarity,
       and otherwise to the BOS sink; 0 = plain language modelling
   --match-theta X (13): a token of frequency e^-X weighs as much as BOS in those targets
+  --context-factor X (8): in those targets, attention on far keys that are not matches
+      counts X times, as in a context X times longer than the training sequences
+  --match-init X (2.8): heads start as same-token matchers of this strength; 0 = random
   --threads N  --fp32 (export fp32 weights instead of bf16)  --text FILE (repeatable)
 Writes DIR/training.json with the held-out loss (training forward and through the
 exported checkpoint) and a unigram baseline.
@@ -55,6 +58,9 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
             "copy-warmup",
             "retrieval-weight",
             "match-theta",
+            "match-init",
+            "context-factor",
+            "rope-theta",
             "threads",
             "text",
             "checkpoint-every"});
@@ -83,6 +89,9 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
         if (auto s = a.get("copy-warmup")) o.copy_warmup = std::stod(*s);
         if (auto s = a.get("retrieval-weight")) o.retrieval_weight = std::stod(*s);
         if (auto s = a.get("match-theta")) o.match_theta = std::stod(*s);
+        if (auto s = a.get("match-init")) o.match_init = std::stod(*s);
+        if (auto s = a.get("context-factor")) o.context_factor = std::stod(*s);
+        if (auto s = a.get("rope-theta")) o.rope_theta = std::stod(*s);
         if (auto s = a.get("seed")) o.seed = std::stoull(*s);
     } catch (...) {
         std::cerr << "ladm train-calculator: numeric options take numbers\n";

@@ -64,14 +64,9 @@ std::string domain_of(const std::string& p) {
 }
 } // namespace
 
-bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int)>& progress,
-                         EvalResult* res, std::string* error) {
-    const auto t0 = std::chrono::steady_clock::now();
-    auto tok = Tokenizer::from_dir(o.model_dir, error);
-    if (!tok) return false;
-    EngineOptions eo;
-    auto engine = Engine::open(o.model_dir, eo, error);
-    if (!engine) return false;
+bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
+                      std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>* pairs,
+                      std::vector<std::string>* domains, std::string* error) {
     const auto files = o.text_files.empty() ? default_training_files() : o.text_files;
     std::map<std::string, std::vector<std::vector<int32_t>>> held; // domain -> documents
     for (const auto& f : files) {
@@ -79,10 +74,9 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
             continue;
         const std::string text = read_text_file(f);
         if (text.size() < 200) continue;
-        held[domain_of(f)].push_back(tok->encode(text, false).ids);
+        held[domain_of(f)].push_back(tok.encode(text, false).ids);
     }
     const int64_t body = o.tokens - 1; // BOS first
-    std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>> pairs;
     std::mt19937_64 rng(o.seed);
     // Candidates per domain, then taken round-robin so no domain fills all the pairs.
     std::vector<std::pair<std::string, std::vector<size_t>>> cand;
@@ -101,18 +95,17 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
                 order.emplace_back(dom, c[r]), any = true;
         if (!any) break;
     }
-    std::vector<std::string> pair_domain;
     for (const auto& [dom, i] : order) {
         const auto& docs = held[dom];
         const auto pieces = spliced_control(docs, i, body, rng);
         if (pieces.empty()) continue; // no other document of 64+ tokens in the domain
-        std::vector<int32_t> coherent{tok->bos_id()}, spliced{tok->bos_id()};
+        std::vector<int32_t> coherent{tok.bos_id()}, spliced{tok.bos_id()};
         coherent.insert(coherent.end(), docs[i].begin(), docs[i].begin() + body);
         spliced.insert(spliced.end(), pieces.begin(), pieces.end());
-        pairs.emplace_back(std::move(coherent), std::move(spliced));
-        pair_domain.push_back(dom);
+        pairs->emplace_back(std::move(coherent), std::move(spliced));
+        domains->push_back(dom);
     }
-    if (pairs.empty()) {
+    if (pairs->empty()) {
         size_t n = 0;
         for (const auto& [_, d] : held)
             n += d.size();
@@ -121,6 +114,20 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
                  " tokens and 2 more in its domain (try --tokens smaller)";
         return false;
     }
+    return true;
+}
+
+bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int)>& progress,
+                         EvalResult* res, std::string* error) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto tok = Tokenizer::from_dir(o.model_dir, error);
+    if (!tok) return false;
+    std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>> pairs;
+    std::vector<std::string> pair_domain;
+    if (!build_eval_pairs(o, *tok, &pairs, &pair_domain, error)) return false;
+    EngineOptions eo;
+    auto engine = Engine::open(o.model_dir, eo, error);
+    if (!engine) return false;
     LadmParams p = o.params;
     p.max_len = o.tokens;
     for (size_t k = 0; k < pairs.size(); ++k) {

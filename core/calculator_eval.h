@@ -45,6 +45,14 @@ std::vector<int32_t> spliced_control(const std::vector<std::vector<int32_t>>& do
                                      int64_t tokens, std::mt19937_64& rng,
                                      std::vector<size_t>* sources = nullptr);
 
+class Tokenizer;
+
+// The evaluation pairs (coherent, spliced), BOS first, o.tokens tokens each, and each
+// pair's domain. False with *error when there are none.
+bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
+                      std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>* pairs,
+                      std::vector<std::string>* domains, std::string* error);
+
 // Mann-Whitney AUC of a (positives) over b (negatives).
 double roc_auc(const std::vector<double>& pos, const std::vector<double>& neg);
 

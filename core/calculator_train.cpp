@@ -70,6 +70,36 @@ struct Net {
         inv_freq =
             1.0 / torch::pow(o.rope_theta,
                              torch::arange(0, d, 2, torch::kInt64).to(torch::kFloat32) / double(d));
+        if (o.match_init > 0) init_matchers();
+    }
+
+    // Every head starts as a same-token matcher: its query and key projections share a
+    // random map onto the RoPE dimensions that turn less than a quarter turn over
+    // max_positions,
+    // so a token's query meets the keys of its earlier occurrences at any distance
+    // (logit about 2 * match_init^2, others about 0 +- match_init^2 / 2). Training then
+    // shapes it (rarity, the BOS sink) or turns it to other uses.
+    void init_matchers() {
+        torch::NoGradGuard ng;
+        std::vector<int64_t> dims;
+        for (int64_t i = 0; i < d / 2; ++i)
+            if (inv_freq[i].item<float>() * float(o.max_positions) < float(M_PI / 2))
+                dims.push_back(i), dims.push_back(i + d / 2);
+        const int64_t G = H / KV;
+        for (int l = 0; l < o.layers; ++l) {
+            const std::string pre = "model.layers." + std::to_string(l) + ".";
+            auto& wq = p[pre + "self_attn.q_proj.weight"];
+            auto& wk = p[pre + "self_attn.k_proj.weight"];
+            for (int64_t g = 0; g < KV; ++g) {
+                auto m =
+                    torch::randn({int64_t(dims.size()), D}) * (o.match_init / std::sqrt(double(D)));
+                for (size_t n = 0; n < dims.size(); ++n) {
+                    wk[g * d + dims[n]].copy_(m[int64_t(n)]);
+                    for (int64_t h = g * G; h < (g + 1) * G; ++h)
+                        wq[h * d + dims[n]].copy_(m[int64_t(n)]);
+                }
+            }
+        }
     }
 
     std::vector<torch::Tensor> tensors() const {
@@ -91,6 +121,7 @@ struct Net {
     // model needs.
     static constexpr int64_t kLocal = 64;
     const torch::Tensor* targets = nullptr;
+    torch::Tensor distractors; // far keys that are not targets, [B, 1, T, T]
     std::vector<torch::Tensor> far_ce;
     torch::Tensor m_far_mask;
     const torch::Tensor& far_mask(int64_t T) { // keys > kLocal back, and the BOS
@@ -104,6 +135,7 @@ struct Net {
     // ids, pos: [B, T] int64. Returns the final normed hidden states [B, T, D].
     torch::Tensor hidden(const torch::Tensor& ids, const torch::Tensor& pos) {
         far_ce.clear();
+        distractors = torch::Tensor();
         const int64_t B = ids.size(0), T = ids.size(1), G = H / KV;
         auto x = p["model.embed_tokens.weight"].index_select(0, ids.reshape(-1)).view({B, T, D});
         auto freqs = pos.to(torch::kFloat32).unsqueeze(-1) * inv_freq; // [B, T, d/2]
@@ -128,7 +160,14 @@ struct Net {
             auto att = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(double(d)) + mask;
             auto probs = torch::softmax(att, -1);
             if (targets) {
-                auto mass = (probs * far_mask(T)).sum(-1) + 1e-9; // [B, H, T]
+                // Attention on far keys that are not targets counts context_factor times,
+                // as in a context that much longer, where there would be that many more of
+                // them: attention must stay sharp at the lengths LADM reads.
+                if (!distractors.defined())
+                    distractors = (*targets == 0).to(torch::kFloat32).unsqueeze(1) * far_mask(T);
+                auto mass = (probs * far_mask(T)).sum(-1) +
+                            (o.context_factor - 1) * (probs * distractors).sum(-1) +
+                            1e-9; // [B, H, T]
                 auto ce =
                     torch::log(mass) - (targets->unsqueeze(1) * torch::log(probs + 1e-9)).sum(-1);
                 far_ce.push_back(ce.mean());

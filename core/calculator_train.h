@@ -22,7 +22,9 @@ struct TrainOptions {
     std::vector<std::string> text_files; // training text; empty = Debian sources (see .cpp)
     int vocab = 4096;                    // SentencePiece BPE vocabulary
     int hidden = 256, layers = 4, heads = 4, kv_heads = 2, intermediate = 768;
-    double rope_theta = 500000.0;
+    // RoPE base: 1e7 leaves 13 of 32 frequency pairs turning less than a quarter turn over
+    // 16K positions — the dimensions a head matches content with at any distance.
+    double rope_theta = 1e7;
     int max_positions = 16384; // positions trained through PoSE skips
     int seq_len = 1024, batch = 8;
     int steps = 350;
@@ -39,6 +41,12 @@ struct TrainOptions {
     // A token of frequency e^-match_theta draws as much of that attention to each earlier
     // occurrence as the BOS sink gets (rarer: more, commoner: less).
     double match_theta = 13.0;
+    // That loss counts attention on far keys that are not targets this many times over, as
+    // in a context this many times longer than seq_len (LADM reads 4-16K tokens).
+    double context_factor = 8.0;
+    // Heads start as same-token matchers of this strength (see init_matchers); 0 = plain
+    // random initialisation.
+    double match_init = 2.8;
     uint64_t seed = 1;
     int checkpoint_every = 100; // steps
     bool export_bf16 = true;    // weights on disk (the engine computes in fp32)

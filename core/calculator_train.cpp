@@ -74,11 +74,11 @@ struct Net {
     }
 
     // Every head starts as a same-token matcher: its query and key projections share a
-    // random map onto the RoPE dimensions that turn less than a quarter turn over
-    // max_positions,
-    // so a token's query meets the keys of its earlier occurrences at any distance
-    // (logit about 2 * match_init^2, others about 0 +- match_init^2 / 2). Training then
-    // shapes it (rarity, the BOS sink) or turns it to other uses.
+    // random map onto the n RoPE dimensions that turn less than a quarter turn over
+    // max_positions, so a token's query meets the keys of its earlier occurrences at any
+    // distance (logit about n * match_init^2 / sqrt(d), other tokens' about 0 +- sqrt(n) *
+    // match_init^2 / sqrt(d)). Training then shapes it (rarity, the BOS sink) or turns it
+    // to other uses.
     void init_matchers() {
         torch::NoGradGuard ng;
         std::vector<int64_t> dims;

@@ -293,8 +293,7 @@ void TestTrain::matcherInit() {
     QVERIFY2(rep > 3 * dis, qPrintable(QString("matchers: %1 vs %2").arg(rep).arg(dis)));
     cds_pair(0, &rep, &dis);
     qInfo("random init: %g vs %g", rep, dis);
-    QVERIFY2(rep < 2 * dis,
-             qPrintable(QString("random init: %1 vs %2").arg(rep).arg(dis)));
+    QVERIFY2(rep < 2 * dis, qPrintable(QString("random init: %1 vs %2").arg(rep).arg(dis)));
 }
 
 QTEST_GUILESS_MAIN(TestTrain)

@@ -28,6 +28,15 @@ namespace ladm {
 
 namespace {
 
+// The attention supervision's cross-entropy, per query: the targets against the attention
+// renormalised over the keys with log_weight > -inf, each key's probability counted
+// exp(log_weight) times in the normaliser. From the scores (log-sum-exp), so it stays exact
+// when those keys' share of the full softmax underflows.
+torch::Tensor far_ce_of(const torch::Tensor& scores, const torch::Tensor& targets,
+                        const torch::Tensor& log_weights) {
+    return torch::logsumexp(scores + log_weights, -1) - (targets * scores).sum(-1);
+}
+
 // The decoder being trained: the same architecture and tensor names as a Hugging Face
 // Llama checkpoint, tied embeddings, computed with autograd in fp32.
 struct Net {
@@ -121,7 +130,9 @@ struct Net {
     // model needs.
     static constexpr int64_t kLocal = 64;
     const torch::Tensor* targets = nullptr;
-    torch::Tensor distractors; // far keys that are not targets, [B, 1, T, T]
+    // log of each key's weight in the supervision's normaliser: 0 for far keys and BOS,
+    // log(context_factor) for far keys that are not targets, -inf elsewhere; [B, 1, T, T]
+    torch::Tensor far_log_weights;
     std::vector<torch::Tensor> far_ce;
     torch::Tensor m_far_mask;
     const torch::Tensor& far_mask(int64_t T) { // keys > kLocal back, and the BOS
@@ -135,7 +146,7 @@ struct Net {
     // ids, pos: [B, T] int64. Returns the final normed hidden states [B, T, D].
     torch::Tensor hidden(const torch::Tensor& ids, const torch::Tensor& pos) {
         far_ce.clear();
-        distractors = torch::Tensor();
+        far_log_weights = torch::Tensor();
         const int64_t B = ids.size(0), T = ids.size(1), G = H / KV;
         auto x = p["model.embed_tokens.weight"].index_select(0, ids.reshape(-1)).view({B, T, D});
         auto freqs = pos.to(torch::kFloat32).unsqueeze(-1) * inv_freq; // [B, T, d/2]
@@ -157,19 +168,24 @@ struct Net {
             q = q.transpose(1, 2);                         // [B, H, T, d]
             k = k.transpose(1, 2).repeat_interleave(G, 1); // [B, H, T, d]
             v = v.transpose(1, 2).repeat_interleave(G, 1);
-            auto att = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(double(d)) + mask;
-            auto probs = torch::softmax(att, -1);
+            auto scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(double(d));
+            auto probs = torch::softmax(scores + mask, -1);
             if (targets) {
                 // Attention on far keys that are not targets counts context_factor times,
                 // as in a context that much longer, where there would be that many more of
                 // them: attention must stay sharp at the lengths LADM reads.
-                if (!distractors.defined())
-                    distractors = (*targets == 0).to(torch::kFloat32).unsqueeze(1) * far_mask(T);
-                auto mass = (probs * far_mask(T)).sum(-1) +
-                            (o.context_factor - 1) * (probs * distractors).sum(-1) +
-                            1e-9; // [B, H, T]
-                auto ce =
-                    torch::log(mass) - (targets->unsqueeze(1) * torch::log(probs + 1e-9)).sum(-1);
+                if (!far_log_weights.defined()) {
+                    auto distractors =
+                        (*targets == 0).to(torch::kFloat32).unsqueeze(1) * far_mask(T);
+                    far_log_weights =
+                        torch::log(far_mask(T) + (o.context_factor - 1) * distractors);
+                }
+                // Cross-entropy of the targets against the attention renormalised over the
+                // far keys and BOS, from the scores (log-sum-exp): a head that keeps nearly
+                // all its attention local still has its far distribution — what LADM's span
+                // softmax amplifies — supervised, where a ratio of probabilities would
+                // underflow and pass no gradient.
+                auto ce = far_ce_of(scores, targets->unsqueeze(1), far_log_weights); // [B, H, T]
                 far_ce.push_back(ce.mean());
             }
             auto out = torch::matmul(probs, v).transpose(1, 2).reshape({B, T, H * d});
@@ -283,6 +299,19 @@ struct Batcher {
 };
 
 } // namespace
+
+double far_attention_ce(const std::vector<float>& scores, const std::vector<float>& target,
+                        const std::vector<float>& weight, std::vector<float>* grad) {
+    const auto n = int64_t(scores.size());
+    auto s = torch::tensor(scores).requires_grad_(true);
+    auto ce = far_ce_of(s, torch::tensor(target), torch::log(torch::tensor(weight)).view({n}));
+    ce.backward();
+    if (grad) {
+        auto g = s.grad().contiguous();
+        grad->assign(g.data_ptr<float>(), g.data_ptr<float>() + n);
+    }
+    return ce.item<double>();
+}
 
 void retrieval_targets(const std::vector<int32_t>& s, const std::vector<float>& rarity,
                        int64_t local, float* out) {

@@ -86,6 +86,14 @@ bool train_calculator(const TrainOptions& o,
 void retrieval_targets(const std::vector<int32_t>& s, const std::vector<float>& rarity,
                        int64_t local, float* out);
 
+// The attention supervision for one query (exposed for tests): scores are a head's
+// pre-softmax scores over the keys, target that query's row of retrieval_targets, weight
+// each key's weight in the normaliser (1 for far keys and BOS, context_factor for far keys
+// that are not targets, 0 for keys the supervision ignores). Returns the cross-entropy of
+// target against the renormalised attention; grad (if given) gets d ce / d scores.
+double far_attention_ce(const std::vector<float>& scores, const std::vector<float>& target,
+                        const std::vector<float>& weight, std::vector<float>* grad);
+
 // The default training text: licences, Debian changelogs, C/C++ headers and Python sources
 // (the demo corpus' domains), sorted; documents are split train/held-out by a hash of path.
 std::vector<std::string> default_training_files();

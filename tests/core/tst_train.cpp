@@ -21,6 +21,7 @@ class TestTrain : public QObject {
     void trainExportResume();
     void rocAuc();
     void retrievalTargets();
+    void farAttentionCe();
     void splicedControl();
     void matcherInit();
 };
@@ -184,6 +185,31 @@ void TestTrain::retrievalTargets() {
     QCOMPARE(at(5, 1), float(2.0 / 3));
     QCOMPARE(at(5, 3), float(0.0));
     QCOMPARE(at(6, 2), float(0.5 / 1.5)); // 4 tokens back
+}
+
+void TestTrain::farAttentionCe() {
+    // Keys: BOS, a target far key, a far distractor (counted 8x), a local key (ignored).
+    // The local key takes essentially all of the softmax (score 200: the others' shares
+    // are below float's range), as a local head's does; the far distribution — what LADM's
+    // span softmax renormalises — must still be supervised, exactly.
+    const std::vector<float> scores{0.0f, 1.0f, -1.0f, 200.0f};
+    const std::vector<float> target{0.5f, 0.5f, 0.0f, 0.0f};
+    const std::vector<float> weight{1.0f, 1.0f, 8.0f, 0.0f};
+    std::vector<float> grad;
+    const double z = std::exp(0.0) + std::exp(1.0) + 8 * std::exp(-1.0);
+    const double ce = far_attention_ce(scores, target, weight, &grad);
+    QVERIFY(std::isfinite(ce));
+    QVERIFY2(std::abs(ce - (std::log(z) - 0.5)) < 1e-5, qPrintable(QString::number(ce)));
+    QCOMPARE(grad.size(), size_t(4));
+    QVERIFY(std::abs(grad[0] - (1 / z - 0.5)) < 1e-5);             // BOS: below its target
+    QVERIFY(std::abs(grad[1] - (std::exp(1.0) / z - 0.5)) < 1e-5); // the match
+    QVERIFY(std::abs(grad[2] - 8 * std::exp(-1.0) / z) < 1e-5);    // push the distractor down
+    QVERIFY(grad[2] > 0.1);
+    QCOMPARE(grad[3], 0.0f); // the local key is not the supervision's business
+    // A sharp far distribution on the targets costs less than a flat one.
+    const double sharp = far_attention_ce({5.0f, 5.0f, -5.0f, 200.0f}, target, weight, nullptr);
+    QVERIFY(sharp < ce);
+    QVERIFY(std::abs(sharp - std::log(2.0)) < 0.01);
 }
 
 void TestTrain::splicedControl() {

@@ -33,6 +33,8 @@ checkpoint. Re-running with the same DIR resumes from DIR/train-state.
   --context-factor X (8): in those targets, attention on far keys that are not matches
       counts X times, as in a context X times longer than the training sequences
   --match-init X (2.8): heads start as same-token matchers of this strength; 0 = random
+  --no-rarity-init: matchers start equally strong for every token (default: in proportion
+      to the token's -log frequency in the training text)
   --threads N  --fp32 (export fp32 weights instead of bf16)  --text FILE (repeatable)
 Writes DIR/training.json with the held-out loss (training forward and through the
 exported checkpoint) and a unigram baseline.
@@ -40,7 +42,7 @@ exported checkpoint) and a unigram baseline.
 }
 
 int cmd_train_calculator(const std::vector<std::string>& argv) {
-    Args a(argv, {"help", "fp32"},
+    Args a(argv, {"help", "fp32", "no-rarity-init"},
            {"out",
             "steps",
             "seq-len",
@@ -98,6 +100,7 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
         return kUsage;
     }
     o.text_files = a.all("text");
+    o.rarity_init = !a.flag("no-rarity-init");
     o.export_bf16 = !a.flag("fp32");
     TrainResult r;
     std::string err;

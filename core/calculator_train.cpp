@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -45,7 +46,9 @@ struct Net {
     std::map<std::string, torch::Tensor> p;
     torch::Tensor inv_freq;
 
-    Net(const TrainOptions& opt, int64_t vocab)
+    // neg_log_freq: -log frequency of each token in the training text (for init_matchers;
+    // may be empty)
+    Net(const TrainOptions& opt, int64_t vocab, const std::vector<double>& neg_log_freq = {})
         : o(opt)
         , V(vocab)
         , D(opt.hidden)
@@ -78,7 +81,7 @@ struct Net {
         inv_freq =
             1.0 / torch::pow(o.rope_theta,
                              torch::arange(0, d, 2, torch::kInt64).to(torch::kFloat32) / double(d));
-        if (o.match_init > 0) init_matchers();
+        if (o.match_init > 0) init_matchers(neg_log_freq);
     }
 
     // Every head starts as a same-token matcher: its query and key projections share a
@@ -87,8 +90,27 @@ struct Net {
     // distance (logit about n * match_init^2 / sqrt(d), other tokens' about 0 +- sqrt(n) *
     // match_init^2 / sqrt(d)). Training then shapes it (rarity, the BOS sink) or turns it
     // to other uses.
-    void init_matchers() {
+    //
+    // With rarity_init and token frequencies, the match strength starts proportional to the
+    // token's -log frequency: each embedding puts that share (relative to the rarest
+    // token's) of its energy in the first half of the model dimensions, the only half the
+    // matching map reads, and the rest in the second half (same norm for every token, so
+    // the tied output layer is unaffected). A rare name then starts out drawing attention
+    // back to its earlier uses, a common token hardly — what the supervision asks for and
+    // what a small model barely learns from a few million tokens.
+    void init_matchers(const std::vector<double>& neg_log_freq) {
         torch::NoGradGuard ng;
+        const bool rarity = o.rarity_init && int64_t(neg_log_freq.size()) == V;
+        const int64_t U = rarity ? D / 2 : D; // input dimensions the matching map reads
+        if (rarity) {
+            const double top = *std::max_element(neg_log_freq.begin(), neg_log_freq.end());
+            auto& emb = p["model.embed_tokens.weight"];
+            for (int64_t t = 0; t < V; ++t) {
+                const double share = std::clamp(neg_log_freq[size_t(t)] / top, 0.02, 1.0);
+                emb[t].slice(0, 0, U).mul_(std::sqrt(2 * share));
+                emb[t].slice(0, U).mul_(std::sqrt(2 * (1 - share)));
+            }
+        }
         std::vector<int64_t> dims;
         for (int64_t i = 0; i < d / 2; ++i)
             if (inv_freq[i].item<float>() * float(o.max_positions) < float(M_PI / 2))
@@ -99,8 +121,9 @@ struct Net {
             auto& wq = p[pre + "self_attn.q_proj.weight"];
             auto& wk = p[pre + "self_attn.k_proj.weight"];
             for (int64_t g = 0; g < KV; ++g) {
-                auto m =
-                    torch::randn({int64_t(dims.size()), D}) * (o.match_init / std::sqrt(double(D)));
+                auto m = torch::zeros({int64_t(dims.size()), D});
+                m.slice(1, 0, U).copy_(torch::randn({int64_t(dims.size()), U}) *
+                                       (o.match_init / std::sqrt(double(D))));
                 for (size_t n = 0; n < dims.size(); ++n) {
                     wk[g * d + dims[n]].copy_(m[int64_t(n)]);
                     for (int64_t h = g * G; h < (g + 1) * G; ++h)
@@ -316,8 +339,21 @@ bool train_calculator(const TrainOptions& o,
             held_docs.push_back(tok->encode(t, false).ids);
 
         // 3. Model, optimizer, and the saved state when resuming.
+        // Token frequencies in the training text (add-one): for the matcher initialisation
+        // and the retrieval targets' rarity.
+        const auto V = int32_t(tok->vocab_size());
+        std::vector<double> neg_log_freq(static_cast<size_t>(V));
+        {
+            std::vector<double> counts(size_t(V), 1.0);
+            double total = double(V);
+            for (const auto& d : train_docs)
+                for (int32_t t : d)
+                    counts[size_t(t)] += 1, total += 1;
+            for (size_t t = 0; t < size_t(V); ++t)
+                neg_log_freq[t] = -std::log(counts[t] / total);
+        }
         torch::manual_seed(o.seed);
-        Net net(o, tok->vocab_size());
+        Net net(o, V, neg_log_freq);
         torch::optim::AdamW opt(
             net.tensors(),
             torch::optim::AdamWOptions(o.lr).betas({0.9, 0.95}).weight_decay(o.weight_decay));
@@ -349,20 +385,11 @@ bool train_calculator(const TrainOptions& o,
                 std::fprintf(stderr, "warning: %s\n", export_error.c_str());
         };
 
-        const auto V = int32_t(tok->vocab_size());
-        // Token rarity for the retrieval targets: exp(-log frequency - match_theta), from
-        // the training text's counts (add-one), so a token of frequency e^-theta weighs
-        // as much as the BOS sink.
+        // Token rarity for the retrieval targets: exp(-log frequency - match_theta), so a
+        // token of frequency e^-theta weighs as much as the BOS sink.
         std::vector<float> rarity(static_cast<size_t>(V));
-        {
-            std::vector<double> counts(size_t(V), 1.0);
-            double total = double(V);
-            for (const auto& d : train_docs)
-                for (int32_t t : d)
-                    counts[size_t(t)] += 1, total += 1;
-            for (size_t t = 0; t < size_t(V); ++t)
-                rarity[t] = float(std::exp(-std::log(counts[t] / total) - o.match_theta));
-        }
+        for (size_t t = 0; t < size_t(V); ++t)
+            rarity[t] = float(std::exp(neg_log_freq[t] - o.match_theta));
         Batcher train_b{o, train_docs, tok->bos_id(), V}, held_b{o, held_docs, tok->bos_id(), V};
         const auto t0 = std::chrono::steady_clock::now();
         double window_loss = 0, window_retrieval = 0;

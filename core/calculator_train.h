@@ -47,6 +47,9 @@ struct TrainOptions {
     // Heads start as same-token matchers of this strength (see init_matchers); 0 = plain
     // random initialisation.
     double match_init = 2.8;
+    // Matchers start with a strength proportional to the token's -log frequency (see
+    // init_matchers); false = the same strength for every token.
+    bool rarity_init = true;
     uint64_t seed = 1;
     int checkpoint_every = 100; // steps
     bool export_bf16 = true;    // weights on disk (the engine computes in fp32)

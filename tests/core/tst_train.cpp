@@ -296,10 +296,13 @@ void TestTrain::matcherInit() {
         TrainResult r;
         std::string err;
         std::unique_ptr<Engine> engine;
-        if (!train_calculator(o, {}, &r, &err)) return engine;
-        EngineOptions eo;
-        eo.device = "cpu";
-        return Engine::open(o.out_dir, eo, &err);
+        if (train_calculator(o, {}, &r, &err)) {
+            EngineOptions eo;
+            eo.device = "cpu";
+            engine = Engine::open(o.out_dir, eo, &err);
+        }
+        if (!engine) qWarning("%s: %s", qPrintable(name), err.c_str());
+        return engine;
     };
     LadmParams p;
     p.span = 16;

@@ -46,9 +46,8 @@ struct Net {
     std::map<std::string, torch::Tensor> p;
     torch::Tensor inv_freq;
 
-    // neg_log_freq: -log frequency of each token in the training text (for init_matchers;
-    // may be empty)
-    Net(const TrainOptions& opt, int64_t vocab, const std::vector<double>& neg_log_freq = {})
+    // neg_log_freq: -log frequency of each token in the training text (for init_matchers)
+    Net(const TrainOptions& opt, int64_t vocab, const std::vector<double>& neg_log_freq)
         : o(opt)
         , V(vocab)
         , D(opt.hidden)
@@ -91,7 +90,7 @@ struct Net {
     // match_init^2 / sqrt(d)). Training then shapes it (rarity, the BOS sink) or turns it
     // to other uses.
     //
-    // With rarity_init and token frequencies, the match strength starts proportional to the
+    // With rarity_init, the match strength starts proportional to the
     // token's -log frequency: each embedding puts that share (relative to the rarest
     // token's) of its energy in the first half of the model dimensions, the only half the
     // matching map reads, and the rest in the second half (same norm for every token, so
@@ -100,16 +99,13 @@ struct Net {
     // what a small model barely learns from a few million tokens.
     void init_matchers(const std::vector<double>& neg_log_freq) {
         torch::NoGradGuard ng;
-        const bool rarity = o.rarity_init && int64_t(neg_log_freq.size()) == V;
-        const int64_t U = rarity ? D / 2 : D; // input dimensions the matching map reads
-        if (rarity) {
-            const double top = *std::max_element(neg_log_freq.begin(), neg_log_freq.end());
+        const int64_t U = o.rarity_init ? D / 2 : D; // input dimensions the matching map reads
+        if (o.rarity_init) {
+            auto nlf = torch::tensor(neg_log_freq, torch::kFloat64).to(torch::kFloat32);
+            auto share = (nlf / nlf.max()).clamp(0.02, 1.0).unsqueeze(1); // [V, 1]
             auto& emb = p["model.embed_tokens.weight"];
-            for (int64_t t = 0; t < V; ++t) {
-                const double share = std::clamp(neg_log_freq[size_t(t)] / top, 0.02, 1.0);
-                emb[t].slice(0, 0, U).mul_(std::sqrt(2 * share));
-                emb[t].slice(0, U).mul_(std::sqrt(2 * (1 - share)));
-            }
+            emb.slice(1, 0, U).mul_((2 * share).sqrt());
+            emb.slice(1, U).mul_((2 * (1 - share)).sqrt());
         }
         std::vector<int64_t> dims;
         for (int64_t i = 0; i < d / 2; ++i)
@@ -493,17 +489,12 @@ bool train_calculator(const TrainOptions& o,
                        .item<double>();
         }
         res->held_out_loss_engine = sum / eval_seqs;
-        // unigram baseline from the training counts (add-one smoothing)
-        std::vector<double> counts(size_t(net.V), 1.0);
-        double total = double(net.V);
-        for (const auto& d : train_docs)
-            for (int32_t t : d)
-                counts[size_t(t)] += 1, total += 1;
+        // unigram baseline: the training text's token frequencies (add-one smoothing)
         double nll = 0;
         int64_t n = 0;
         for (int b = 0; b < eval_seqs; ++b)
             for (int i = 1; i < o.seq_len; ++i)
-                nll -= std::log(counts[size_t(ids[size_t(b * o.seq_len + i)])] / total), ++n;
+                nll += neg_log_freq[size_t(ids[size_t(b * o.seq_len + i)])], ++n;
         res->unigram_loss = nll / double(n);
         return true;
     } catch (const c10::Error& e) {

@@ -10,6 +10,7 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <random>
 #include <set>
@@ -308,7 +309,8 @@ void TestTrain::matcherInit() {
     p.span = 16;
     p.d_afs = 2;
     p.d_cds = 2;
-    // CDS of a 96-token passage drawn from pool, repeated 4 times.
+    // CDS of a 96-token passage drawn from pool, repeated 4 times (NaN if scoring fails,
+    // so every comparison below fails with it).
     auto repeated_cds = [&](Engine& e, const std::vector<int32_t>& pool, uint64_t seed) {
         std::mt19937_64 g(seed);
         std::vector<int32_t> passage, seq{1};
@@ -317,7 +319,7 @@ void TestTrain::matcherInit() {
         for (int k = 0; k < 4; ++k)
             seq.insert(seq.end(), passage.begin(), passage.end());
         const auto r = e.score(seq, p);
-        return r.status == ScoreStatus::Ok ? r.cds : -1.0;
+        return r.status == ScoreStatus::Ok ? r.cds : std::nan("score failed");
     };
     auto distinct_cds = [&](Engine& e) {
         std::mt19937_64 g(4);
@@ -325,7 +327,7 @@ void TestTrain::matcherInit() {
         for (int i = 0; i < 384; ++i)
             seq.push_back(int32_t(3 + g() % 297));
         const auto r = e.score(seq, p);
-        return r.status == ScoreStatus::Ok ? r.cds : -1.0;
+        return r.status == ScoreStatus::Ok ? r.cds : std::nan("score failed");
     };
     std::vector<int32_t> all;
     for (int32_t t = 3; t < 300; ++t)

@@ -25,6 +25,8 @@ checkpoint. Re-running with the same DIR resumes from DIR/train-state.
   --hidden N (256)  --layers N (4)  --heads N (4)  --kv-heads N (2)  --intermediate N (768)
   --vocab N (4096)  --max-positions N (16384)  --rope-theta X (1e7)  --copy-fraction X (0.5)
   --copy-warmup X (0.3)  --checkpoint-every N (100)
+  --long-steps N (60)  --long-seq-len N (4096)  --long-batch N (2): after --steps, a last
+      phase at the lengths LADM reads, at the final learning rate; 0 steps = none
   --retrieval-weight X (1.0): weight of the long-range attention supervision: every
       head's attention beyond 64 tokens, renormalised with BOS (what LADM's span softmax
       sees), goes to earlier occurrences of the current token, weighted by its rarity,
@@ -65,7 +67,10 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
             "rope-theta",
             "threads",
             "text",
-            "checkpoint-every"});
+            "checkpoint-every",
+            "long-steps",
+            "long-seq-len",
+            "long-batch"});
     if (a.flag("help")) {
         std::cout << kHelp;
         return kOk;
@@ -86,6 +91,8 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
             i("intermediate", o.intermediate);
         i("vocab", o.vocab), i("max-positions", o.max_positions), i("threads", o.threads);
         i("checkpoint-every", o.checkpoint_every);
+        i("long-steps", o.long_steps), i("long-seq-len", o.long_seq_len),
+            i("long-batch", o.long_batch);
         if (auto s = a.get("lr")) o.lr = std::stod(*s);
         if (auto s = a.get("copy-fraction")) o.copy_fraction = std::stod(*s);
         if (auto s = a.get("copy-warmup")) o.copy_warmup = std::stod(*s);
@@ -107,8 +114,9 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
     const bool ok = train_calculator(
         o,
         [](const TrainProgress& p) {
-            std::fprintf(stderr, "step %d/%d  loss %.4f  retrieval %.3f  %.0f tok/s  %.0f s\n",
-                         p.step, p.steps, p.loss, p.retrieval_loss, p.tokens_per_s, p.seconds);
+            std::fprintf(
+                stderr, "step %d/%d  %d tokens  loss %.4f  retrieval %.3f  %.0f tok/s  %.0f s\n",
+                p.step, p.steps, p.seq_len, p.loss, p.retrieval_loss, p.tokens_per_s, p.seconds);
             return true;
         },
         &r, &err);

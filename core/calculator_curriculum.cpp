@@ -10,10 +10,9 @@ namespace fs = std::filesystem;
 
 namespace ladm {
 
-void Batcher::build(std::mt19937_64& rng, bool plain_only, double progress,
+void Batcher::build(std::mt19937_64& rng, int T, bool plain_only, double progress,
                     std::vector<int64_t>* ids, std::vector<int64_t>* pos,
                     std::vector<int32_t>* seq) const {
-    const int T = o.seq_len;
     std::vector<int32_t> s{bos};
     int split = T; // where the position skip happens
     auto uniform = [&](size_t n) { return n == 0 ? size_t(0) : size_t(rng() % (n + 1)); };

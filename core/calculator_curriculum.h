@@ -44,8 +44,10 @@ struct Batcher {
 
     // progress: the fraction of training done (drives the gap curriculum).
     // seq (optional): the tokens, for the supervision targets.
-    void build(std::mt19937_64& rng, bool plain_only, double progress, std::vector<int64_t>* ids,
-               std::vector<int64_t>* pos, std::vector<int32_t>* seq = nullptr) const;
+    // T: the sequence length in tokens, BOS included.
+    void build(std::mt19937_64& rng, int T, bool plain_only, double progress,
+               std::vector<int64_t>* ids, std::vector<int64_t>* pos,
+               std::vector<int32_t>* seq = nullptr) const;
 };
 
 } // namespace ladm

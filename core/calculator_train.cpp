@@ -191,12 +191,14 @@ struct Net {
             if (targets) {
                 // Attention on far keys that are not targets counts context_factor times,
                 // as in a context that much longer, where there would be that many more of
-                // them: attention must stay sharp at the lengths LADM reads.
+                // them: attention must stay sharp at the lengths LADM reads. Sequences
+                // longer than seq_len (the long phase) already hold more of them.
                 if (!far_log_weights.defined()) {
+                    const double factor =
+                        std::max(1.0, o.context_factor * double(o.seq_len) / double(T));
                     auto distractors =
                         (*targets == 0).to(torch::kFloat32).unsqueeze(1) * far_mask(T);
-                    far_log_weights =
-                        torch::log(far_mask(T) + (o.context_factor - 1) * distractors);
+                    far_log_weights = torch::log(far_mask(T) + (factor - 1) * distractors);
                 }
                 // Cross-entropy of the targets against the attention renormalised over the
                 // far keys and BOS, from the scores (log-sum-exp): a head that keeps nearly
@@ -391,20 +393,24 @@ bool train_calculator(const TrainOptions& o,
         double window_loss = 0, window_retrieval = 0;
         int window = 0;
         int64_t tokens = 0;
-        while (step < o.steps) {
+        const int total_steps = o.steps + std::max(0, o.long_steps);
+        while (step < total_steps) {
             std::mt19937_64 rng(o.seed * 1000003ull + uint64_t(step)); // resumable data order
             std::vector<int64_t> ids, pos;
-            auto targets = torch::zeros({o.batch, o.seq_len, o.seq_len});
-            for (int b = 0; b < o.batch; ++b) {
+            const bool long_phase = step >= o.steps;
+            const int T = long_phase ? o.long_seq_len : o.seq_len;
+            const int B = long_phase ? o.long_batch : o.batch;
+            auto targets = torch::zeros({B, T, T});
+            for (int b = 0; b < B; ++b) {
                 std::vector<int32_t> seq;
-                train_b.build(rng, false, double(step) / std::max(1, o.steps), &ids, &pos, &seq);
+                train_b.build(rng, T, false, std::min(1.0, double(step) / std::max(1, o.steps)),
+                              &ids, &pos, &seq);
                 if (o.retrieval_weight > 0)
                     retrieval_targets(seq, rarity, Net::kLocal,
-                                      targets.data_ptr<float>() +
-                                          int64_t(b) * o.seq_len * o.seq_len);
+                                      targets.data_ptr<float>() + int64_t(b) * T * T);
             }
-            auto tids = torch::tensor(ids).view({o.batch, o.seq_len});
-            auto tpos = torch::tensor(pos).view({o.batch, o.seq_len});
+            auto tids = torch::tensor(ids).view({B, T});
+            auto tpos = torch::tensor(pos).view({B, T});
             // learning rate: linear warm-up, cosine to 10%
             const double prog = std::min(1.0, double(step) / std::max(1, o.steps));
             const double lr = step < o.warmup
@@ -426,15 +432,16 @@ bool train_calculator(const TrainOptions& o,
             torch::nn::utils::clip_grad_norm_(net.tensors(), 1.0);
             opt.step();
             ++step;
-            tokens += int64_t(o.batch) * o.seq_len;
+            tokens += int64_t(B) * T;
             window_loss += lm_loss.item<double>();
             ++window;
             res->final_loss = lm_loss.item<double>();
-            if (step % o.checkpoint_every == 0 || step == o.steps) save_state();
-            if (progress && (step % 10 == 0 || step == o.steps)) {
+            if (step % o.checkpoint_every == 0 || step == total_steps) save_state();
+            if (progress && (step % 10 == 0 || step == total_steps)) {
                 TrainProgress pg;
                 pg.step = step;
-                pg.steps = o.steps;
+                pg.steps = total_steps;
+                pg.seq_len = T;
                 pg.loss = window_loss / window;
                 pg.retrieval_loss = window_retrieval / window;
                 window_retrieval = 0;
@@ -458,7 +465,7 @@ bool train_calculator(const TrainOptions& o,
         const int eval_seqs = 8;
         std::vector<int64_t> ids, pos;
         for (int b = 0; b < eval_seqs; ++b)
-            held_b.build(rng, true, 1.0, &ids, &pos);
+            held_b.build(rng, o.seq_len, true, 1.0, &ids, &pos);
         for (int b = 0; b < eval_seqs; ++b) // plain positions for comparison with the engine
             for (int i = 0; i < o.seq_len; ++i)
                 pos[size_t(b * o.seq_len + i)] = i;

@@ -28,6 +28,10 @@ struct TrainOptions {
     int max_positions = 16384; // positions trained through PoSE skips
     int seq_len = 1024, batch = 8;
     int steps = 350;
+    // Then a last phase at the lengths LADM reads: long_steps more steps of long_batch
+    // sequences of long_seq_len tokens, at the schedule's final learning rate, so attention
+    // is trained with as many distractor keys as it meets when scoring. 0 = none.
+    int long_steps = 60, long_seq_len = 4096, long_batch = 2;
     double lr = 2e-3, weight_decay = 0.1;
     int warmup = 100;
     double copy_fraction = 0.5; // sequences with a passage that recurs later
@@ -42,7 +46,8 @@ struct TrainOptions {
     // occurrence as the BOS sink gets (rarer: more, commoner: less).
     double match_theta = 13.0;
     // That loss counts attention on far keys that are not targets this many times over, as
-    // in a context this many times longer than seq_len (LADM reads 4-16K tokens).
+    // in a context this many times longer than seq_len (LADM reads 4-16K tokens); in the
+    // long phase, scaled down to keep the same simulated context (at least 1).
     double context_factor = 8.0;
     // Heads start as same-token matchers of this strength (see init_matchers); 0 = plain
     // random initialisation.
@@ -59,6 +64,7 @@ struct TrainOptions {
 
 struct TrainProgress {
     int step = 0, steps = 0;
+    int seq_len = 0;           // tokens per sequence at this step (the long phase's are longer)
     double loss = 0;           // mean over the last logging window, nats/token
     double retrieval_loss = 0; // the attention supervision's, same window
     double tokens_per_s = 0;

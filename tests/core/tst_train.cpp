@@ -54,6 +54,7 @@ void TestTrain::trainExportResume() {
     o.seq_len = 256; // long enough for repeated-passage sequences (and their supervision)
     o.batch = 4;
     o.steps = 40;
+    o.long_steps = 0; // the long phase comes with the resume below
     o.lr = 3e-3;
     o.warmup = 5;
     o.max_positions = 1024;
@@ -109,8 +110,12 @@ void TestTrain::trainExportResume() {
     QCOMPARE(engine->info().config.vocab_size, int64_t(tok->vocab_size()));
     QVERIFY(engine->info().config.tie_word_embeddings);
 
-    // Resume: ask for 60 steps; it continues from the saved step 40.
-    o.steps = 60;
+    // Resume: ask for 50 steps and a long phase of 10 steps at twice the length; it
+    // continues from the saved step 40.
+    o.steps = 50;
+    o.long_steps = 10;
+    o.long_seq_len = 512;
+    o.long_batch = 1;
     seen.clear();
     QVERIFY2(train_calculator(
                  o,
@@ -122,7 +127,14 @@ void TestTrain::trainExportResume() {
              err.c_str());
     QCOMPARE(r.steps_done, 60);
     QCOMPARE(seen.front().step, 50);
+    QCOMPARE(seen.front().seq_len, 256);
     QCOMPARE(int(seen.size()), 2);
+    QCOMPARE(seen.back().steps, 60);
+    QCOMPARE(seen.back().seq_len, 512);
+    QVERIFY2(std::isfinite(seen.back().loss) && seen.back().retrieval_loss > 0,
+             qPrintable(QString("long phase: loss %1, retrieval loss %2")
+                            .arg(seen.back().loss)
+                            .arg(seen.back().retrieval_loss)));
 
     // eval-calculator's pipeline on the same held-out split: coherent vs spliced pairs.
     EvalOptions eo2;
@@ -287,6 +299,7 @@ void TestTrain::matcherInit() {
         o.seq_len = 64;
         o.batch = 1;
         o.steps = 1;
+        o.long_steps = 0;
         o.lr = 1e-9;
         o.warmup = 1;
         o.max_positions = 1024;

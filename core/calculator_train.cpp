@@ -262,6 +262,13 @@ bool train_calculator(const TrainOptions& o,
             *error = "hidden must be a multiple of heads, and heads of kv_heads";
             return false;
         }
+        if (o.long_steps < 0 || (o.long_steps > 0 && (o.long_seq_len < 2 || o.long_batch < 1))) {
+            *error = "long phase: long_steps must be >= 0, and with long steps long_seq_len >= 2 "
+                     "and long_batch >= 1 (got " +
+                     std::to_string(o.long_steps) + ", " + std::to_string(o.long_seq_len) + ", " +
+                     std::to_string(o.long_batch) + ")";
+            return false;
+        }
         // 1. Text, split train / held-out by a hash of the path.
         const auto files = o.text_files.empty() ? default_training_files() : o.text_files;
         std::vector<std::string> train_text, held_text;
@@ -393,18 +400,19 @@ bool train_calculator(const TrainOptions& o,
         double window_loss = 0, window_retrieval = 0;
         int window = 0;
         int64_t tokens = 0;
-        const int total_steps = o.steps + std::max(0, o.long_steps);
+        const int total_steps = o.steps + o.long_steps;
         while (step < total_steps) {
             std::mt19937_64 rng(o.seed * 1000003ull + uint64_t(step)); // resumable data order
             std::vector<int64_t> ids, pos;
             const bool long_phase = step >= o.steps;
             const int T = long_phase ? o.long_seq_len : o.seq_len;
             const int B = long_phase ? o.long_batch : o.batch;
+            // fraction of the main phase done: drives the curriculum and the learning rate
+            const double prog = std::min(1.0, double(step) / std::max(1, o.steps));
             auto targets = torch::zeros({B, T, T});
             for (int b = 0; b < B; ++b) {
                 std::vector<int32_t> seq;
-                train_b.build(rng, T, false, std::min(1.0, double(step) / std::max(1, o.steps)),
-                              &ids, &pos, &seq);
+                train_b.build(rng, T, false, prog, &ids, &pos, &seq);
                 if (o.retrieval_weight > 0)
                     retrieval_targets(seq, rarity, Net::kLocal,
                                       targets.data_ptr<float>() + int64_t(b) * T * T);
@@ -412,7 +420,6 @@ bool train_calculator(const TrainOptions& o,
             auto tids = torch::tensor(ids).view({B, T});
             auto tpos = torch::tensor(pos).view({B, T});
             // learning rate: linear warm-up, cosine to 10%
-            const double prog = std::min(1.0, double(step) / std::max(1, o.steps));
             const double lr = step < o.warmup
                                   ? o.lr * (step + 1) / o.warmup
                                   : o.lr * (0.1 + 0.9 * 0.5 * (1 + std::cos(M_PI * prog)));

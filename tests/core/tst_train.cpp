@@ -110,6 +110,18 @@ void TestTrain::trainExportResume() {
     QCOMPARE(engine->info().config.vocab_size, int64_t(tok->vocab_size()));
     QVERIFY(engine->info().config.tie_word_embeddings);
 
+    // A long phase without sequences is refused before anything runs, naming the option.
+    {
+        TrainOptions bad = o;
+        bad.long_steps = 10;
+        bad.long_batch = 0;
+        TrainResult br;
+        std::string berr;
+        QVERIFY(!train_calculator(bad, {}, &br, &berr));
+        QVERIFY2(berr.find("long_batch") != std::string::npos, berr.c_str());
+        QCOMPARE(br.steps_done, 0);
+    }
+
     // Resume: ask for 50 steps and a long phase of 10 steps at twice the length; it
     // continues from the saved step 40.
     o.steps = 50;

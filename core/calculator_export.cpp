@@ -78,7 +78,20 @@ bool export_checkpoint(const TrainOptions& o, int64_t vocab,
         {"bos_token_id", 1},
         {"eos_token_id", 2},
         {"torch_dtype", o.export_bf16 ? "bfloat16" : "float32"},
-        {"ladm_studio_training", {{"seed", o.seed}, {"steps", o.steps}, {"seq_len", o.seq_len}}}};
+        // the recipe: with the seed, what reproduces these weights from the same text
+        {"ladm_studio_training",
+         {{"seed", o.seed},
+          {"steps", o.steps},
+          {"seq_len", o.seq_len},
+          {"batch", o.batch},
+          {"long_steps", o.long_steps},
+          {"long_seq_len", o.long_seq_len},
+          {"long_batch", o.long_batch},
+          {"lr", o.lr},
+          {"retrieval_weight", o.retrieval_weight},
+          {"match_theta", o.match_theta},
+          {"context_factor", o.context_factor},
+          {"held_out_fraction", o.held_out_fraction}}}};
     if (!write_json(dir / "config.json", cfg, error)) return false;
     // safetensors: 8-byte header length, JSON header, raw little-endian data
     nlohmann::json header = {{"__metadata__", {{"format", "pt"}}}};

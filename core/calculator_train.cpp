@@ -250,23 +250,59 @@ double far_attention_ce(const std::vector<float>& scores, const std::vector<floa
     return ce.item<double>();
 }
 
+std::string invalid_train_options(const TrainOptions& o) {
+    auto n = [](auto v) {
+        std::ostringstream s;
+        s << v;
+        return s.str();
+    };
+    if (o.hidden < 1 || o.layers < 1 || o.heads < 1 || o.kv_heads < 1 || o.intermediate < 1)
+        return "hidden, layers, heads, kv_heads and intermediate must be >= 1 (got " + n(o.hidden) +
+               ", " + n(o.layers) + ", " + n(o.heads) + ", " + n(o.kv_heads) + ", " +
+               n(o.intermediate) + ")";
+    if (o.hidden % o.heads || o.heads % o.kv_heads || (o.hidden / o.heads) % 2)
+        return "hidden must be a multiple of heads with an even head size (RoPE), and heads "
+               "of kv_heads (got hidden " +
+               n(o.hidden) + ", heads " + n(o.heads) + ", kv_heads " + n(o.kv_heads) + ")";
+    if (o.vocab < 64) return "vocab must be >= 64 (got " + n(o.vocab) + ")";
+    if (o.seq_len < 2 || o.batch < 1 || o.steps < 0)
+        return "seq_len must be >= 2, batch >= 1 and steps >= 0 (got " + n(o.seq_len) + ", " +
+               n(o.batch) + ", " + n(o.steps) + ")";
+    if (o.long_steps < 0 || (o.long_steps > 0 && (o.long_seq_len < 2 || o.long_batch < 1)))
+        return "long phase: long_steps must be >= 0, and with long steps long_seq_len >= 2 "
+               "and long_batch >= 1 (got " +
+               n(o.long_steps) + ", " + n(o.long_seq_len) + ", " + n(o.long_batch) + ")";
+    const int longest = o.long_steps > 0 ? std::max(o.seq_len, o.long_seq_len) : o.seq_len;
+    if (o.max_positions < longest)
+        return "max_positions (" + n(o.max_positions) +
+               ") must cover the longest training sequence (" + n(longest) + ")";
+    if (!(o.lr > 0) || o.warmup < 0 || o.checkpoint_every < 1)
+        return "lr must be > 0, warmup >= 0 and checkpoint_every >= 1 (got " + n(o.lr) + ", " +
+               n(o.warmup) + ", " + n(o.checkpoint_every) + ")";
+    if (!(o.held_out_fraction > 0 && o.held_out_fraction < 1))
+        return "held_out_fraction must be between 0 and 1, exclusive (got " +
+               n(o.held_out_fraction) + ")";
+    if (!(o.rope_theta > 1)) return "rope_theta must be > 1 (got " + n(o.rope_theta) + ")";
+    if (!(o.retrieval_weight >= 0) || !(o.match_init >= 0) || !(o.copy_fraction >= 0) ||
+        !(o.copy_fraction <= 1) || !(o.copy_warmup >= 0) || !(o.copy_warmup <= 1))
+        return "retrieval_weight and match_init must be >= 0, copy_fraction and copy_warmup "
+               "between 0 and 1 (got " +
+               n(o.retrieval_weight) + ", " + n(o.match_init) + ", " + n(o.copy_fraction) + ", " +
+               n(o.copy_warmup) + ")";
+    return {};
+}
+
 bool train_calculator(const TrainOptions& o,
                       const std::function<bool(const TrainProgress&)>& progress, TrainResult* res,
                       std::string* error) {
     try {
         if (o.threads > 0) torch::set_num_threads(o.threads);
+        tune_allocator();
         const fs::path dir(o.out_dir);
         std::error_code ec;
         fs::create_directories(dir / "train-state", ec);
-        if (o.hidden % o.heads || o.heads % o.kv_heads) {
-            *error = "hidden must be a multiple of heads, and heads of kv_heads";
-            return false;
-        }
-        if (o.long_steps < 0 || (o.long_steps > 0 && (o.long_seq_len < 2 || o.long_batch < 1))) {
-            *error = "long phase: long_steps must be >= 0, and with long steps long_seq_len >= 2 "
-                     "and long_batch >= 1 (got " +
-                     std::to_string(o.long_steps) + ", " + std::to_string(o.long_seq_len) + ", " +
-                     std::to_string(o.long_batch) + ")";
+        if (auto bad = invalid_train_options(o); !bad.empty()) {
+            *error = bad;
             return false;
         }
         // 1. Text, split train / held-out by a hash of the path.

@@ -95,6 +95,10 @@ bool train_calculator(const TrainOptions& o,
 void retrieval_targets(const std::vector<int32_t>& s, const std::vector<float>& rarity,
                        int64_t local, float* out);
 
+// Why `o` cannot be trained (a size, count or fraction out of range, named with its value),
+// or empty. train_calculator refuses such options before reading any text.
+std::string invalid_train_options(const TrainOptions& o);
+
 // The attention supervision for one query (exposed for tests): scores are a head's
 // pre-softmax scores over the keys, target that query's row of retrieval_targets, weight
 // each key's weight in the normaliser (1 for far keys and BOS, context_factor for far keys

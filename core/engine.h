@@ -100,4 +100,8 @@ class Engine {
 // Warnings about the process's BLAS (e.g. the slow reference implementation is loaded).
 std::vector<std::string> blas_warnings();
 
+// Keeps freed tensor memory in the process (glibc malloc tuning) instead of returning it
+// to the kernel to be faulted in again; Engine::open and train_calculator call it.
+void tune_allocator();
+
 } // namespace ladm

@@ -8,10 +8,12 @@
 
 #include <QTemporaryDir>
 #include <QtTest>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <set>
 
@@ -110,16 +112,36 @@ void TestTrain::trainExportResume() {
     QCOMPARE(engine->info().config.vocab_size, int64_t(tok->vocab_size()));
     QVERIFY(engine->info().config.tie_word_embeddings);
 
-    // A long phase without sequences is refused before anything runs, naming the option.
+    // Options that cannot be trained are refused before anything runs, naming the option
+    // (a division by zero or a libtorch shape error otherwise).
     {
-        TrainOptions bad = o;
-        bad.long_steps = 10;
-        bad.long_batch = 0;
-        TrainResult br;
-        std::string berr;
-        QVERIFY(!train_calculator(bad, {}, &br, &berr));
-        QVERIFY2(berr.find("long_batch") != std::string::npos, berr.c_str());
-        QCOMPARE(br.steps_done, 0);
+        const std::vector<std::pair<std::string, std::function<void(TrainOptions&)>>> cases = {
+            {"long_batch",
+             [](TrainOptions& b) {
+                 b.long_steps = 10;
+                 b.long_batch = 0;
+             }},
+            {"heads", [](TrainOptions& b) { b.heads = 0; }},
+            {"head size", [](TrainOptions& b) { b.hidden = 30; }}, // 15 per head: odd
+            {"seq_len", [](TrainOptions& b) { b.seq_len = 1; }},
+            {"max_positions",
+             [](TrainOptions& b) {
+                 b.long_steps = 5;
+                 b.long_seq_len = 2048;
+             }},
+            {"held_out_fraction", [](TrainOptions& b) { b.held_out_fraction = 1; }},
+            {"checkpoint_every", [](TrainOptions& b) { b.checkpoint_every = 0; }},
+        };
+        QVERIFY(invalid_train_options(o).empty());
+        for (const auto& [name, spoil] : cases) {
+            TrainOptions bad = o;
+            spoil(bad);
+            TrainResult br;
+            std::string berr;
+            QVERIFY2(!train_calculator(bad, {}, &br, &berr), name.c_str());
+            QVERIFY2(berr.find(name) != std::string::npos, (name + ": " + berr).c_str());
+            QCOMPARE(br.steps_done, 0);
+        }
     }
 
     // Resume: ask for 50 steps and a long phase of 10 steps at twice the length; it
@@ -147,6 +169,17 @@ void TestTrain::trainExportResume() {
              qPrintable(QString("long phase: loss %1, retrieval loss %2")
                             .arg(seen.back().loss)
                             .arg(seen.back().retrieval_loss)));
+    // the exported config records the recipe that was run, long phase included
+    {
+        std::ifstream in(o.out_dir + "/config.json");
+        const auto rec = nlohmann::json::parse(in).at("ladm_studio_training");
+        QCOMPARE(rec.at("steps").get<int>(), 50);
+        QCOMPARE(rec.at("seq_len").get<int>(), 256);
+        QCOMPARE(rec.at("long_steps").get<int>(), 10);
+        QCOMPARE(rec.at("long_seq_len").get<int>(), 512);
+        QCOMPARE(rec.at("long_batch").get<int>(), 1);
+        QCOMPARE(rec.at("held_out_fraction").get<double>(), 0.2);
+    }
 
     // eval-calculator's pipeline on the same held-out split: coherent vs spliced pairs.
     EvalOptions eo2;

@@ -25,7 +25,7 @@ checkpoint. Re-running with the same DIR resumes from DIR/train-state.
   --hidden N (256)  --layers N (4)  --heads N (4)  --kv-heads N (2)  --intermediate N (768)
   --vocab N (4096)  --max-positions N (16384)  --rope-theta X (1e7)  --copy-fraction X (0.5)
   --copy-warmup X (0.3)  --checkpoint-every N (100)
-  --long-steps N (60)  --long-seq-len N (4096)  --long-batch N (2): after --steps, a last
+  --long-steps N (160)  --long-seq-len N (4096)  --long-batch N (2): after --steps, a last
       phase at the lengths LADM reads, at the final learning rate; 0 steps = none
   --retrieval-weight X (1.0): weight of the long-range attention supervision: every
       head's attention beyond 64 tokens, renormalised with BOS (what LADM's span softmax

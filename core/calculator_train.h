@@ -31,7 +31,7 @@ struct TrainOptions {
     // Then a last phase at the lengths LADM reads: long_steps more steps of long_batch
     // sequences of long_seq_len tokens, at the schedule's final learning rate, so attention
     // is trained with as many distractor keys as it meets when scoring. 0 = none.
-    int long_steps = 60, long_seq_len = 4096, long_batch = 2;
+    int long_steps = 160, long_seq_len = 4096, long_batch = 2;
     double lr = 2e-3, weight_decay = 0.1;
     int warmup = 100;
     double copy_fraction = 0.5; // sequences with a passage that recurs later

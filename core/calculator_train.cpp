@@ -17,7 +17,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <malloc.h>
 #include <map>
 #include <random>
 #include <sstream>
@@ -298,13 +297,9 @@ bool train_calculator(const TrainOptions& o,
                       std::string* error) {
     try {
         if (o.threads > 0) torch::set_num_threads(o.threads);
-        // Every step frees and reallocates the same gigabytes of activations: served from a
-        // heap that never shrinks they cost no page faults (2.4x faster here than glibc's
-        // defaults, which gave over half the time to the kernel), at the price of a
-        // resident size at the step's high-water mark plus fragmentation.
-        tune_allocator();
-        mallopt(M_MMAP_MAX, 0);
-        mallopt(M_TRIM_THRESHOLD, -1);
+        // Every step frees and reallocates gigabytes of activations: without page faults
+        // 2.4x faster here than with glibc's defaults.
+        tune_allocator(/*never_release=*/true);
         const fs::path dir(o.out_dir);
         std::error_code ec;
         fs::create_directories(dir / "train-state", ec);

@@ -101,7 +101,8 @@ class Engine {
 std::vector<std::string> blas_warnings();
 
 // Keeps freed tensor memory in the process (glibc malloc tuning) instead of returning it
-// to the kernel to be faulted in again; Engine::open and train_calculator call it.
-void tune_allocator();
+// to the kernel to be faulted in again; Engine::open calls it, train_calculator with
+// never_release (no mmap, no trimming at all).
+void tune_allocator(bool never_release = false);
 
 } // namespace ladm

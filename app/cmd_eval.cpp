@@ -14,12 +14,13 @@ const char* kHelp =
     R"(usage: ladm eval-calculator --model DIR [--pairs N] [--tokens N] [--span C] [--seed N]
                             [--held-out F] [--text FILE]...
 
-Scores held-out documents (the hash split train-calculator used; --held-out must match)
+Scores held-out documents (the hash split train-calculator used: --held-out defaults to
+the share recorded in DIR/config.json by train-calculator, else 0.10)
 against spliced controls of the same length (pieces < 512 tokens from other held-out
 documents of the domain, one piece per document while there are unused ones) and prints
 the ROC AUC of CDS as JSON (coherent should score higher; 0.5 is chance). Defaults: 40 pairs of 8192 tokens, C = 128, d_afs = d_cds = 4.
 )";
-}
+} // namespace
 
 int cmd_eval_calculator(const std::vector<std::string>& argv) {
     Args a(argv, {"help"}, {"model", "pairs", "tokens", "span", "seed", "held-out", "text"});
@@ -40,7 +41,10 @@ int cmd_eval_calculator(const std::vector<std::string>& argv) {
         if (auto v = a.get("tokens")) o.tokens = std::stoi(*v);
         if (auto v = a.get("span")) o.params.span = std::stoi(*v);
         if (auto v = a.get("seed")) o.seed = std::stoull(*v);
-        if (auto v = a.get("held-out")) o.held_out_fraction = std::stod(*v);
+        if (auto v = a.get("held-out"))
+            o.held_out_fraction = std::stod(*v);
+        else
+            o.held_out_fraction = recorded_held_out_fraction(o.model_dir, o.held_out_fraction);
     } catch (...) {
         std::cerr << "ladm eval-calculator: numeric options take numbers\n";
         return kUsage;
@@ -56,6 +60,7 @@ int cmd_eval_calculator(const std::vector<std::string>& argv) {
     nlohmann::json j = {
         {"pairs", r.pairs},
         {"tokens", o.tokens},
+        {"held_out_fraction", o.held_out_fraction},
         {"auc", r.auc},
         {"auc_per_layer", r.auc_per_layer},
         {"pairs_per_domain", r.pairs_per_domain},

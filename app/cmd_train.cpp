@@ -25,7 +25,9 @@ checkpoint. Re-running with the same DIR resumes from DIR/train-state.
   --hidden N (256)  --layers N (4)  --heads N (4)  --kv-heads N (2)  --intermediate N (768)
   --vocab N (4096)  --max-positions N (16384)  --rope-theta X (1e7)  --copy-fraction X (0.5)
   --copy-warmup X (0.3)  --checkpoint-every N (100)
-  --long-steps N (160)  --long-seq-len N (4096)  --long-batch N (2): after --steps, a last
+  --held-out F (0.10): share of the files kept out of training (a hash of the path), for
+      the held-out loss and for eval-calculator, which reads it from DIR/config.json
+  --long-steps N (250)  --long-seq-len N (4096)  --long-batch N (2): after --steps, a last
       phase at the lengths LADM reads, at the final learning rate; 0 steps = none
   --retrieval-weight X (1.0): weight of the long-range attention supervision: every
       head's attention beyond 64 tokens, renormalised with BOS (what LADM's span softmax
@@ -70,7 +72,8 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
             "checkpoint-every",
             "long-steps",
             "long-seq-len",
-            "long-batch"});
+            "long-batch",
+            "held-out"});
     if (a.flag("help")) {
         std::cout << kHelp;
         return kOk;
@@ -101,6 +104,7 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
         if (auto s = a.get("match-init")) o.match_init = std::stod(*s);
         if (auto s = a.get("context-factor")) o.context_factor = std::stod(*s);
         if (auto s = a.get("rope-theta")) o.rope_theta = std::stod(*s);
+        if (auto s = a.get("held-out")) o.held_out_fraction = std::stod(*s);
         if (auto s = a.get("seed")) o.seed = std::stoull(*s);
     } catch (...) {
         std::cerr << "ladm train-calculator: numeric options take numbers\n";

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 
@@ -26,6 +27,16 @@ double roc_auc(const std::vector<double>& pos, const std::vector<double>& neg) {
         for (double n : neg)
             wins += p > n ? 1.0 : p == n ? 0.5 : 0.0;
     return wins / (double(pos.size()) * double(neg.size()));
+}
+
+double recorded_held_out_fraction(const std::string& dir, double fallback) {
+    std::ifstream f(dir + "/config.json");
+    const auto j = nlohmann::json::parse(f, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("ladm_studio_training")) return fallback;
+    const auto& t = j["ladm_studio_training"];
+    return t.is_object() && t.contains("held_out_fraction") && t["held_out_fraction"].is_number()
+               ? t["held_out_fraction"].get<double>()
+               : fallback;
 }
 
 std::vector<int32_t> spliced_control(const std::vector<std::vector<int32_t>>& docs, size_t exclude,
@@ -120,6 +131,19 @@ bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
 bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int)>& progress,
                          EvalResult* res, std::string* error) {
     const auto t0 = std::chrono::steady_clock::now();
+    LadmParams p = o.params;
+    p.max_len = o.tokens;
+    if (std::string e = validate(p); !e.empty()) {
+        *error = "bad LADM parameters: " + e;
+        return false;
+    }
+    if (query_span_starts(o.tokens, p).empty()) {
+        *error = std::to_string(o.tokens) + " tokens are too short for LADM with span " +
+                 std::to_string(p.span) + ", d_afs " + std::to_string(p.d_afs) +
+                 ": a sample needs more than " +
+                 std::to_string(p.span + p.sink() + 4 * p.interval()) + " tokens";
+        return false;
+    }
     auto tok = Tokenizer::from_dir(o.model_dir, error);
     if (!tok) return false;
     std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>> pairs;
@@ -128,15 +152,15 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
     EngineOptions eo;
     auto engine = Engine::open(o.model_dir, eo, error);
     if (!engine) return false;
-    LadmParams p = o.params;
-    p.max_len = o.tokens;
     for (size_t k = 0; k < pairs.size(); ++k) {
         const auto a = engine->score(pairs[k].first, p), b = engine->score(pairs[k].second, p);
-        if (a.status != ScoreStatus::Ok || b.status != ScoreStatus::Ok) {
-            *error = "scoring failed: " +
-                     (a.error.empty() ? std::string(status_name(a.status)) : a.error);
-            return false;
-        }
+        for (const auto* r : {&a, &b})
+            if (r->status != ScoreStatus::Ok) {
+                *error = std::string("scoring the ") + (r == &a ? "coherent" : "spliced") +
+                         " sample of pair " + std::to_string(k + 1) + " (" + pair_domain[k] +
+                         ") failed: " + (r->error.empty() ? status_name(r->status) : r->error);
+                return false;
+            }
         res->coherent.push_back(a.cds);
         res->spliced.push_back(b.cds);
         res->coherent_layers.push_back(a.cds_per_layer);

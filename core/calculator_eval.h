@@ -19,7 +19,7 @@ namespace ladm {
 struct EvalOptions {
     std::string model_dir;
     std::vector<std::string> text_files; // empty = default_training_files()
-    double held_out_fraction = 0.05;     // must match the training run's
+    double held_out_fraction = 0.10;     // must match the training run's
     int pairs = 40;
     int tokens = 8192; // per sample (BOS included)
     LadmParams params;
@@ -52,6 +52,11 @@ class Tokenizer;
 bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
                       std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>* pairs,
                       std::vector<std::string>* domains, std::string* error);
+
+// The held-out share train-calculator recorded in dir/config.json (ladm_studio_training),
+// so the evaluation uses the files that training left out; fallback when the checkpoint
+// was not made by train-calculator.
+double recorded_held_out_fraction(const std::string& dir, double fallback);
 
 // Mann-Whitney AUC of a (positives) over b (negatives).
 double roc_auc(const std::vector<double>& pos, const std::vector<double>& neg);

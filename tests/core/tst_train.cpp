@@ -180,6 +180,9 @@ void TestTrain::trainExportResume() {
         QCOMPARE(rec.at("long_batch").get<int>(), 1);
         QCOMPARE(rec.at("held_out_fraction").get<double>(), 0.2);
     }
+    // eval-calculator takes that split unless told otherwise
+    QCOMPARE(recorded_held_out_fraction(o.out_dir, 0.5), 0.2);
+    QCOMPARE(recorded_held_out_fraction(tmp.filePath("nowhere").toStdString(), 0.5), 0.5);
 
     // eval-calculator's pipeline on the same held-out split: coherent vs spliced pairs.
     EvalOptions eo2;
@@ -197,6 +200,10 @@ void TestTrain::trainExportResume() {
     QCOMPARE(int(er.coherent.size()), er.pairs);
     QVERIFY(er.auc >= 0 && er.auc <= 1);
     QCOMPARE(er.auc, roc_auc(er.coherent, er.spliced));
+    // a length LADM cannot score is refused before any pair is built, saying the minimum
+    eo2.tokens = 16 + 16 + 4 * 32; // C + K0 + 4 I: no query span left
+    QVERIFY(!evaluate_calculator(eo2, {}, &er, &err));
+    QVERIFY2(err.find("more than 160 tokens") != std::string::npos, err.c_str());
 }
 
 void TestTrain::rocAuc() {

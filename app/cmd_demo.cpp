@@ -2,24 +2,28 @@
 #include "app/args.h"
 #include "app/commands.h"
 #include "core/demo_corpus.h"
+#include "core/install_paths.h"
+#include "core/tokenizer.h"
 
 #include <iostream>
 
 namespace ladm::cli {
 
 namespace {
-const char* kHelp = R"(usage: ladm demo-corpus [--samples N] [--seed N] OUT.jsonl.zst
+const char* kHelp =
+    R"(usage: ladm demo-corpus [--samples N] [--seed N] [--model DIR] OUT.jsonl.zst
 
-Builds, deterministically, a demo corpus of long samples (about 16K-64K characters,
-4K-16K tokens) from text Debian installs: licences (/usr/share/common-licenses), Debian
-changelogs, C/C++ headers (/usr/include) and Python sources, each followed by a spliced
-control of the same length made of short pieces of other documents of its domain.
+Builds, deterministically, a demo corpus of long samples (4K-16K tokens of the tokenizer
+of --model DIR, default the bundled calculator; longer documents are cut at a line end)
+from text Debian installs: licences (/usr/share/common-licenses), Debian changelogs,
+C/C++ headers (/usr/include) and Python sources, each followed by a spliced control of
+the same length made of short pieces of other documents of its domain.
 meta: pile_set_name (the domain), kind (coherent | spliced), sources.
 )";
 }
 
 int cmd_demo_corpus(const std::vector<std::string>& argv) {
-    Args a(argv, {"help"}, {"samples", "seed"});
+    Args a(argv, {"help"}, {"samples", "seed", "model"});
     if (a.flag("help")) {
         std::cout << kHelp;
         return kOk;
@@ -37,14 +41,27 @@ int cmd_demo_corpus(const std::vector<std::string>& argv) {
         std::cerr << "ladm demo-corpus: --samples and --seed take integers\n";
         return kUsage;
     }
-    DemoCorpusSummary sum;
     std::string err;
+    const std::string model = a.get("model") ? *a.get("model") : bundled_calculator_dir();
+    if (model.empty()) {
+        std::cerr << "ladm demo-corpus: no bundled calculator installed; pass --model DIR "
+                     "(its tokenizer measures the samples)\n";
+        return kUsage;
+    }
+    const auto tok = Tokenizer::from_dir(model, &err);
+    if (!tok) {
+        std::cerr << "ladm demo-corpus: " << err << "\n";
+        return kFailure;
+    }
+    o.tokenizer = tok.get();
+    DemoCorpusSummary sum;
     if (!write_demo_corpus(a.positional()[0], o, &sum, &err)) {
         std::cerr << "ladm demo-corpus: " << err << "\n";
         return kFailure;
     }
     std::cerr << "wrote " << sum.coherent << " coherent and " << sum.spliced << " spliced samples ("
-              << sum.chars / 1000000.0 << " M characters) to " << a.positional()[0] << "\n";
+              << sum.chars / 1000000.0 << " M characters, " << sum.min_tokens << "-"
+              << sum.max_tokens << " tokens each) to " << a.positional()[0] << "\n";
     return kOk;
 }
 

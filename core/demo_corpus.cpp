@@ -2,6 +2,7 @@
 
 #include "core/jsonl_writer.h"
 #include "core/source_text.h"
+#include "core/tokenizer.h"
 #include "core/utf8.h"
 
 #include <nlohmann/json.hpp>
@@ -23,7 +24,40 @@ namespace {
 
 struct Source {
     std::string domain, path, text;
+    int64_t tokens = 0;
 };
+
+// The byte index of code point k of UTF-8 text (its size when k is past the end).
+size_t byte_of_char(const std::string& text, int64_t k) {
+    for (size_t i = 0; i < text.size(); ++i)
+        if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 && k-- == 0) return i;
+    return text.size();
+}
+
+// Tokens of text, as the scorer will see them (characters / 4 without a tokenizer).
+int64_t count_tokens(const Tokenizer* tok, const std::string& text) {
+    return tok ? int64_t(tok->encode(text, false).ids.size()) : int64_t(text.size() / 4);
+}
+
+// Cuts text to at most max tokens, at the last line end within them when there is one in
+// their second half; returns its token count.
+int64_t cut_to_tokens(const Tokenizer* tok, std::string& text, int64_t max) {
+    size_t end = 0;
+    if (tok) {
+        const Encoding e = tok->encode(text, false);
+        if (int64_t(e.ids.size()) <= max) return int64_t(e.ids.size());
+        text = e.text;
+        end = byte_of_char(text, e.offsets[size_t(max - 1)].second);
+    } else {
+        if (int64_t(text.size() / 4) <= max) return int64_t(text.size() / 4);
+        end = size_t(max) * 4;
+        while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
+            --end;
+    }
+    const size_t nl = end > 0 ? text.rfind('\n', end - 1) : std::string::npos;
+    text.resize(nl != std::string::npos && nl + 1 >= end / 2 ? nl + 1 : end);
+    return count_tokens(tok, text);
+}
 
 } // namespace
 
@@ -61,13 +95,18 @@ bool write_demo_corpus(const std::string& out_path, const DemoCorpusOptions& o,
             utf8::repair(text, &fixed);
             if (int64_t(fixed.size()) < 2000) continue;
             if (pool[d.name].size() < 400) pool[d.name].push_back({d.name, f, fixed});
-            if (taken < per_domain && int64_t(fixed.size()) >= o.min_chars) {
-                if (int64_t(fixed.size()) > o.max_chars) { // whole chapters: cut at a line end
-                    size_t cut = fixed.rfind('\n', size_t(o.max_chars));
-                    fixed.resize(cut == std::string::npos ? size_t(o.max_chars) : cut + 1);
-                    utf8::repair(std::string(fixed), &fixed);
+            // at least a character per token: skip what cannot be long enough untokenized
+            if (taken < per_domain && int64_t(fixed.size()) >= o.min_tokens) {
+                // no text has 12 characters per token: tokenize no more than can be kept
+                if (int64_t(fixed.size()) > 12 * o.max_tokens) {
+                    size_t end = size_t(12 * o.max_tokens);
+                    while (end > 0 && (static_cast<unsigned char>(fixed[end]) & 0xC0) == 0x80)
+                        --end;
+                    fixed.resize(end);
                 }
-                coherent.push_back({d.name, f, fixed});
+                const int64_t n = cut_to_tokens(o.tokenizer, fixed, o.max_tokens);
+                if (n < o.min_tokens) continue;
+                coherent.push_back({d.name, f, fixed, n});
                 ++taken;
             }
             if (taken >= per_domain && pool[d.name].size() >= 400) break;
@@ -81,8 +120,31 @@ bool write_demo_corpus(const std::string& out_path, const DemoCorpusOptions& o,
     auto out = JsonlWriter::open(out_path, error);
     if (!out) return false;
     int n = 0;
+    // A piece (300-1800 characters, cut at line ends) of a random document of docs other
+    // than `exclude`, appended to text (docs holds at least one other document).
+    auto append_piece = [&](const std::vector<Source>& docs, const std::string& exclude,
+                            std::string& text, nlohmann::json& sources) {
+        const Source* s = nullptr;
+        do
+            s = &docs[rng() % docs.size()];
+        while (s->path == exclude);
+        const size_t len = 300 + rng() % 1500;
+        size_t start = s->text.size() > len ? rng() % (s->text.size() - len) : 0;
+        const size_t nl = s->text.find('\n', start);
+        if (nl != std::string::npos && nl < start + 200) start = nl + 1;
+        while (start < s->text.size() &&
+               (static_cast<unsigned char>(s->text[start]) & 0xC0) == 0x80)
+            ++start;
+        size_t end = std::min(s->text.size(), start + len);
+        const size_t nl2 = s->text.rfind('\n', end);
+        if (nl2 != std::string::npos && nl2 > start) end = nl2 + 1;
+        text += s->text.substr(start, end - start);
+        if (sources.size() < 64) sources.push_back(s->path);
+    };
     auto emit = [&](const std::string& text, const std::string& domain, const std::string& kind,
-                    const nlohmann::json& sources) {
+                    const nlohmann::json& sources, int64_t tokens) {
+        sum->min_tokens = n == 0 ? tokens : std::min(sum->min_tokens, tokens);
+        sum->max_tokens = std::max(sum->max_tokens, tokens);
         nlohmann::json j = {
             {"id", "demo-" + std::to_string(n++)},
             {"text", text},
@@ -91,35 +153,31 @@ bool write_demo_corpus(const std::string& out_path, const DemoCorpusOptions& o,
         return out->write_line(j.dump());
     };
     for (const auto& c : coherent) {
-        if (!emit(c.text, c.domain, "coherent", {c.path})) {
+        if (!emit(c.text, c.domain, "coherent", {c.path}, c.tokens)) {
             *error = out->error();
             return false;
         }
         ++sum->coherent;
-        // Its control: the same length, spliced from pieces (< 512 tokens, ~300-1800 chars)
-        // of other documents of the same domain, cut at line ends.
+        // Its control: the same length in tokens, spliced from pieces (< 512 tokens,
+        // ~300-1800 chars) of other documents of the same domain, cut at line ends.
         const auto& docs = pool[c.domain];
         std::string text;
         nlohmann::json sources = nlohmann::json::array();
-        while (text.size() < c.text.size() && docs.size() > 1) {
-            const Source& s = docs[rng() % docs.size()];
-            if (s.path == c.path) continue;
-            const size_t len = 300 + rng() % 1500;
-            size_t start = s.text.size() > len ? rng() % (s.text.size() - len) : 0;
-            const size_t nl = s.text.find('\n', start);
-            if (nl != std::string::npos && nl < start + 200) start = nl + 1;
-            while (start < s.text.size() &&
-                   (static_cast<unsigned char>(s.text[start]) & 0xC0) == 0x80)
-                ++start;
-            size_t end = std::min(s.text.size(), start + len);
-            const size_t nl2 = s.text.rfind('\n', end);
-            if (nl2 != std::string::npos && nl2 > start) end = nl2 + 1;
-            text += s.text.substr(start, end - start);
-            if (sources.size() < 64) sources.push_back(s.path);
+        int64_t tokens = 0;
+        const double chars_per_token =
+            double(c.text.size()) / double(std::max<int64_t>(1, c.tokens));
+        while (tokens < c.tokens && docs.size() > 1) {
+            // pieces for the tokens still missing (at the coherent sample's rate), then count
+            const size_t want =
+                text.size() + size_t(double(c.tokens - tokens) * chars_per_token) + 1;
+            while (text.size() < want)
+                append_piece(docs, c.path, text, sources);
+            tokens = count_tokens(o.tokenizer, text);
         }
+        tokens = cut_to_tokens(o.tokenizer, text, c.tokens);
         std::string fixed;
         utf8::repair(text, &fixed); // pieces never split a character, but be sure
-        if (!emit(fixed, c.domain, "spliced", sources)) {
+        if (!emit(fixed, c.domain, "spliced", sources, tokens)) {
             *error = out->error();
             return false;
         }

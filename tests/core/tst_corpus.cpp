@@ -3,6 +3,7 @@
 #include "core/cache.h"
 #include "core/corpus.h"
 #include "core/demo_corpus.h"
+#include "core/tokenizer.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -283,10 +284,14 @@ void TestCorpus::plainTextDirectory() {
 }
 
 void TestCorpus::demoCorpusIsDeterministic() {
+    // measured in tokens of the bundled calculator, as `ladm demo-corpus` does
+    std::string err;
+    const auto tok = Tokenizer::from_dir(LADM_SOURCE_DIR "/resources/calculator", &err);
+    QVERIFY2(tok, err.c_str());
     DemoCorpusOptions o;
     o.samples = 16;
+    o.tokenizer = tok.get();
     DemoCorpusSummary a, b;
-    std::string err;
     const std::string p1 = path("demo1.jsonl.zst"), p2 = path("demo2.jsonl.zst");
     QVERIFY2(write_demo_corpus(p1, o, &a, &err), err.c_str());
     QVERIFY2(write_demo_corpus(p2, o, &b, &err), err.c_str());
@@ -298,10 +303,20 @@ void TestCorpus::demoCorpusIsDeterministic() {
     QVERIFY(r->problems().empty());
     QCOMPARE(int(v.size()), a.coherent + a.spliced);
     std::set<std::string> domains;
-    for (const auto& s : v) {
-        QVERIFY(s.text.size() >= 16000);
-        domains.insert(s.domain);
+    // coherent samples are 4K-16K tokens; each control follows its sample, as long within 3%
+    for (size_t i = 0; i + 1 < v.size(); i += 2) {
+        const int64_t c = int64_t(tok->encode(v[i].text, false).ids.size()),
+                      s = int64_t(tok->encode(v[i + 1].text, false).ids.size());
+        QVERIFY2(c >= 4096 && c <= 16384,
+                 qPrintable(QString("%1: %2 tokens").arg(v[i].id.c_str()).arg(c)));
+        domains.insert(v[i].domain);
+        QVERIFY2(
+            s <= c && s >= c * 97 / 100,
+            qPrintable(
+                QString("control %1: %2 tokens vs %3").arg(v[i + 1].id.c_str()).arg(s).arg(c)));
     }
+    QCOMPARE(a.min_tokens, b.min_tokens);
+    QVERIFY(a.min_tokens >= int64_t(4096 * 97 / 100) && a.max_tokens <= 16384);
     QVERIFY(domains.size() >= 3);
 }
 

@@ -64,6 +64,7 @@ int cmd_eval_calculator(const std::vector<std::string>& argv) {
         {"auc", r.auc},
         {"auc_per_layer", r.auc_per_layer},
         {"pairs_per_domain", r.pairs_per_domain},
+        {"auc_per_domain", r.auc_per_domain},
         {"mean_cds_coherent", r.mean_coherent},
         {"mean_cds_spliced", r.mean_spliced},
         {"seconds", r.seconds},

@@ -88,7 +88,7 @@ std::vector<std::string> default_training_files() {
         "/usr/include", [](const fs::path& p) { return p.extension() == ".h"; }, 1500));
     append(sorted_files(
         "/usr/lib/python3.11", [](const fs::path& p) { return p.extension() == ".py"; }, 800));
-    return f;
+    return unique_content(f);
 }
 
 } // namespace ladm

@@ -166,6 +166,7 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
         res->coherent_layers.push_back(a.cds_per_layer);
         res->spliced_layers.push_back(b.cds_per_layer);
         ++res->pairs_per_domain[pair_domain[k]];
+        res->domains.push_back(pair_domain[k]);
         if (progress) progress(int(k + 1), int(pairs.size()));
     }
     res->pairs = int(pairs.size());
@@ -175,6 +176,12 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
         for (size_t k = 0; k < pairs.size(); ++k)
             c.push_back(res->coherent_layers[k][l]), s.push_back(res->spliced_layers[k][l]);
         res->auc_per_layer.push_back(roc_auc(c, s));
+    }
+    for (const auto& [dom, _] : res->pairs_per_domain) {
+        std::vector<double> c, s;
+        for (size_t k = 0; k < pairs.size(); ++k)
+            if (res->domains[k] == dom) c.push_back(res->coherent[k]), s.push_back(res->spliced[k]);
+        res->auc_per_domain[dom] = roc_auc(c, s);
     }
     for (size_t k = 0; k < pairs.size(); ++k) {
         res->mean_coherent += res->coherent[k] / double(pairs.size());

@@ -33,7 +33,9 @@ struct EvalResult {
     std::vector<double> coherent, spliced;
     std::vector<std::vector<double>> coherent_layers, spliced_layers; // [pair][layer]
     std::vector<double> auc_per_layer; // the AUC of each layer's CDS alone
+    std::vector<std::string> domains;  // [pair]
     std::map<std::string, int> pairs_per_domain;
+    std::map<std::string, double> auc_per_domain; // the AUC within each domain's pairs
     double seconds = 0;
 };
 

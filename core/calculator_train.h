@@ -110,7 +110,8 @@ double far_attention_ce(const std::vector<float>& scores, const std::vector<floa
                         const std::vector<float>& weight, std::vector<float>* grad);
 
 // The default training text: licences, Debian changelogs, C/C++ headers and Python sources
-// (the demo corpus' domains), sorted; documents are split train/held-out by a hash of path.
+// (the demo corpus' domains), sorted, one copy of each content; documents are split
+// train/held-out by a hash of path.
 std::vector<std::string> default_training_files();
 
 } // namespace ladm

@@ -85,6 +85,7 @@ bool write_demo_corpus(const std::string& out_path, const DemoCorpusOptions& o,
     std::vector<Source> coherent;
     std::map<std::string, std::vector<Source>> pool; // every readable document, for splicing
     const int per_domain = std::max(1, o.samples / 2 / int(domains.size()));
+    SeenTexts seen; // one copy of a file Debian installs several times
     for (auto& d : domains) {
         // A seeded shuffle of the sorted list: deterministic, spread over the folder.
         std::shuffle(d.files.begin(), d.files.end(), rng);
@@ -93,7 +94,7 @@ bool write_demo_corpus(const std::string& out_path, const DemoCorpusOptions& o,
             std::string text = read_text_file(f);
             std::string fixed;
             utf8::repair(text, &fixed);
-            if (int64_t(fixed.size()) < 2000) continue;
+            if (int64_t(fixed.size()) < 2000 || !seen.insert(fixed)) continue;
             if (pool[d.name].size() < 400) pool[d.name].push_back({d.name, f, fixed});
             // at least a character per token: skip what cannot be long enough untokenized
             if (taken < per_domain && int64_t(fixed.size()) >= o.min_tokens) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <xxhash.h>
 #include <zlib.h>
 
 namespace fs = std::filesystem;
@@ -46,6 +47,19 @@ sorted_files(const fs::path& root, const std::function<bool(const fs::path&)>& p
         v.swap(w);
     }
     return v;
+}
+
+bool SeenTexts::insert(std::string_view text) {
+    const XXH128_hash_t h = XXH3_128bits(text.data(), text.size());
+    return seen_.emplace(h.high64, h.low64).second;
+}
+
+std::vector<std::string> unique_content(const std::vector<std::string>& files) {
+    SeenTexts seen;
+    std::vector<std::string> out;
+    for (const auto& f : files)
+        if (seen.insert(read_text_file(f))) out.push_back(f);
+    return out;
 }
 
 } // namespace ladm

@@ -3,6 +3,7 @@
 #include "core/cache.h"
 #include "core/corpus.h"
 #include "core/demo_corpus.h"
+#include "core/source_text.h"
 #include "core/tokenizer.h"
 
 #include <QTemporaryDir>
@@ -74,6 +75,7 @@ class TestCorpus : public QObject {
     void strictStopsAtFirstProblem();
     void plainTextDirectory();
     void demoCorpusIsDeterministic();
+    void repeatedFilesKeptOnce();
     void accessPoints_data();
     void accessPoints();
     void accessPointsInCache();
@@ -334,6 +336,22 @@ static std::vector<std::string> varied_records(int n) {
         v.push_back(R"({"id": "r)" + std::to_string(i) + R"(", "text": ")" + text + R"("})");
     }
     return v;
+}
+
+void TestCorpus::repeatedFilesKeptOnce() {
+    // the same text twice (once gzipped, as changelogs are) and a one-byte variant
+    const std::string text = "#define X 1\n" + std::string(3000, 'x');
+    write_text(path("a.h"), text);
+    write_gz(path("b.gz"), text);
+    write_text(path("c.h"), text + "\n");
+    write_text(path("d.h"), text);
+    const std::vector<std::string> kept =
+        unique_content({path("a.h"), path("b.gz"), path("c.h"), path("d.h")});
+    QCOMPARE(kept, (std::vector<std::string>{path("a.h"), path("c.h")}));
+    SeenTexts seen;
+    QVERIFY(seen.insert("abc"));
+    QVERIFY(!seen.insert("abc"));
+    QVERIFY(seen.insert("abd"));
 }
 
 void TestCorpus::accessPoints_data() {

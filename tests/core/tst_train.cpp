@@ -200,6 +200,16 @@ void TestTrain::trainExportResume() {
     QCOMPARE(int(er.coherent.size()), er.pairs);
     QVERIFY(er.auc >= 0 && er.auc <= 1);
     QCOMPARE(er.auc, roc_auc(er.coherent, er.spliced));
+    // each domain's AUC is over its own pairs only
+    QCOMPARE(int(er.domains.size()), er.pairs);
+    for (const auto& [dom, n] : er.pairs_per_domain) {
+        std::vector<double> c, s;
+        for (int k = 0; k < er.pairs; ++k)
+            if (er.domains[size_t(k)] == dom)
+                c.push_back(er.coherent[size_t(k)]), s.push_back(er.spliced[size_t(k)]);
+        QCOMPARE(int(c.size()), n);
+        QCOMPARE(er.auc_per_domain.at(dom), roc_auc(c, s));
+    }
     // a length LADM cannot score is refused before any pair is built, saying the minimum
     eo2.tokens = 16 + 16 + 4 * 32; // C + K0 + 4 I: no query span left
     QVERIFY(!evaluate_calculator(eo2, {}, &er, &err));

@@ -51,12 +51,19 @@ int cmd_eval_calculator(const std::vector<std::string>& argv) {
     }
     EvalResult r;
     std::string err;
-    if (!evaluate_calculator(
-            o, [](int d, int n) { std::fprintf(stderr, "\rpair %d/%d", d, n); }, &r, &err)) {
-        std::cerr << "\nladm eval-calculator: " << err << "\n";
+    bool progress_shown = false; // a progress line is open on stderr and needs its newline
+    const bool ok = evaluate_calculator(
+        o,
+        [&progress_shown](int d, int n) {
+            std::fprintf(stderr, "\rpair %d/%d", d, n);
+            progress_shown = true;
+        },
+        &r, &err);
+    if (progress_shown) std::fprintf(stderr, "\n");
+    if (!ok) {
+        std::cerr << "ladm eval-calculator: " << err << "\n";
         return kFailure;
     }
-    std::fprintf(stderr, "\n");
     nlohmann::json j = {
         {"pairs", r.pairs},
         {"tokens", o.tokens},

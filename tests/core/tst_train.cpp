@@ -113,7 +113,8 @@ void TestTrain::trainExportResume() {
     QVERIFY(engine->info().config.tie_word_embeddings);
 
     // Options that cannot be trained are refused before anything runs, naming the option
-    // (a division by zero or a libtorch shape error otherwise).
+    // (a division by zero or a libtorch shape error otherwise). Each case looks for words
+    // only its own message has.
     {
         const std::vector<std::pair<std::string, std::function<void(TrainOptions&)>>> cases = {
             {"long_batch",
@@ -121,9 +122,9 @@ void TestTrain::trainExportResume() {
                  b.long_steps = 10;
                  b.long_batch = 0;
              }},
-            {"heads", [](TrainOptions& b) { b.heads = 0; }},
-            {"head size", [](TrainOptions& b) { b.hidden = 30; }}, // 15 per head: odd
-            {"seq_len", [](TrainOptions& b) { b.seq_len = 1; }},
+            {"heads, kv_heads and intermediate must be >= 1", [](TrainOptions& b) { b.heads = 0; }},
+            {"even head size", [](TrainOptions& b) { b.hidden = 30; }}, // 15 per head: odd
+            {"seq_len must be >= 2", [](TrainOptions& b) { b.seq_len = 1; }},
             {"max_positions",
              [](TrainOptions& b) {
                  b.long_steps = 5;

@@ -18,7 +18,8 @@ Scores held-out documents (the hash split train-calculator used: --held-out defa
 the share recorded in DIR/config.json by train-calculator, else 0.10)
 against spliced controls of the same length (pieces < 512 tokens from other held-out
 documents of the domain, one piece per document while there are unused ones) and prints
-the ROC AUC of CDS as JSON (coherent should score higher; 0.5 is chance). Defaults: 40 pairs of 8192 tokens, C = 128, d_afs = d_cds = 4.
+the ROC AUC of CDS as JSON, overall, per layer and per domain (coherent should score
+higher; 0.5 is chance). Defaults: 40 pairs of 8192 tokens, C = 128, d_afs = d_cds = 4.
 )";
 } // namespace
 

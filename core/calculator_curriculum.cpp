@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <unordered_map>
+#include <xxhash.h>
 
 namespace fs = std::filesystem;
 
@@ -88,7 +89,15 @@ std::vector<std::string> default_training_files() {
         "/usr/include", [](const fs::path& p) { return p.extension() == ".h"; }, 1500));
     append(sorted_files(
         "/usr/lib/python3.11", [](const fs::path& p) { return p.extension() == ".py"; }, 800));
-    return unique_content(f);
+    return f;
+}
+
+std::vector<std::string> calculator_text_files(const std::vector<std::string>& given) {
+    return unique_content(given.empty() ? default_training_files() : given);
+}
+
+bool is_held_out(const std::string& path, double held_out_fraction) {
+    return double(XXH3_64bits(path.data(), path.size()) % 10000) < held_out_fraction * 10000;
 }
 
 } // namespace ladm

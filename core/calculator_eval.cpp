@@ -5,7 +5,6 @@
 #include "core/source_text.h"
 #include "core/tokenizer.h"
 
-#include <xxhash.h>
 #include <zlib.h>
 
 #include <chrono>
@@ -27,6 +26,18 @@ double roc_auc(const std::vector<double>& pos, const std::vector<double>& neg) {
         for (double n : neg)
             wins += p > n ? 1.0 : p == n ? 0.5 : 0.0;
     return wins / (double(pos.size()) * double(neg.size()));
+}
+
+std::map<std::string, double> roc_auc_per_group(const std::vector<double>& pos,
+                                                const std::vector<double>& neg,
+                                                const std::vector<std::string>& group) {
+    std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> by;
+    for (size_t k = 0; k < group.size(); ++k)
+        by[group[k]].first.push_back(pos[k]), by[group[k]].second.push_back(neg[k]);
+    std::map<std::string, double> out;
+    for (const auto& [g, pn] : by)
+        out[g] = roc_auc(pn.first, pn.second);
+    return out;
 }
 
 double recorded_held_out_fraction(const std::string& dir, double fallback) {
@@ -78,11 +89,10 @@ std::string domain_of(const std::string& p) {
 bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
                       std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>* pairs,
                       std::vector<std::string>* domains, std::string* error) {
-    const auto files = o.text_files.empty() ? default_training_files() : o.text_files;
+    const auto files = calculator_text_files(o.text_files);
     std::map<std::string, std::vector<std::vector<int32_t>>> held; // domain -> documents
     for (const auto& f : files) {
-        if (double(XXH3_64bits(f.data(), f.size()) % 10000) >= o.held_out_fraction * 10000)
-            continue;
+        if (!is_held_out(f, o.held_out_fraction)) continue;
         const std::string text = read_text_file(f);
         if (text.size() < 200) continue;
         held[domain_of(f)].push_back(tok.encode(text, false).ids);
@@ -177,12 +187,7 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
             c.push_back(res->coherent_layers[k][l]), s.push_back(res->spliced_layers[k][l]);
         res->auc_per_layer.push_back(roc_auc(c, s));
     }
-    for (const auto& [dom, _] : res->pairs_per_domain) {
-        std::vector<double> c, s;
-        for (size_t k = 0; k < pairs.size(); ++k)
-            if (res->domains[k] == dom) c.push_back(res->coherent[k]), s.push_back(res->spliced[k]);
-        res->auc_per_domain[dom] = roc_auc(c, s);
-    }
+    res->auc_per_domain = roc_auc_per_group(res->coherent, res->spliced, res->domains);
     for (size_t k = 0; k < pairs.size(); ++k) {
         res->mean_coherent += res->coherent[k] / double(pairs.size());
         res->mean_spliced += res->spliced[k] / double(pairs.size());

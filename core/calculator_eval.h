@@ -18,7 +18,7 @@ namespace ladm {
 
 struct EvalOptions {
     std::string model_dir;
-    std::vector<std::string> text_files; // empty = default_training_files()
+    std::vector<std::string> text_files; // as in calculator_text_files()
     double held_out_fraction = 0.10;     // must match the training run's
     int pairs = 40;
     int tokens = 8192; // per sample (BOS included)
@@ -62,6 +62,11 @@ double recorded_held_out_fraction(const std::string& dir, double fallback);
 
 // Mann-Whitney AUC of a (positives) over b (negatives).
 double roc_auc(const std::vector<double>& pos, const std::vector<double>& neg);
+
+// roc_auc within each group of pairs: pair k is (pos[k], neg[k]) in group[k].
+std::map<std::string, double> roc_auc_per_group(const std::vector<double>& pos,
+                                                const std::vector<double>& neg,
+                                                const std::vector<std::string>& group);
 
 bool evaluate_calculator(const EvalOptions& o,
                          const std::function<void(int done, int total)>& progress,

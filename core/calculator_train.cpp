@@ -8,7 +8,6 @@
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <chrono>
@@ -308,15 +307,14 @@ bool train_calculator(const TrainOptions& o,
             return false;
         }
         // 1. Text, split train / held-out by a hash of the path.
-        const auto files = o.text_files.empty() ? default_training_files() : o.text_files;
+        const auto files = calculator_text_files(o.text_files);
         std::vector<std::string> train_text, held_text;
         std::ofstream sources(dir / "training-sources.txt"); // exactly which text was used
         sources << "# split  bytes  path (train-calculator; held-out files are for evaluation)\n";
         for (const auto& f : files) {
             std::string t = read_text_file(f);
             if (t.size() < 200) continue;
-            const bool held =
-                double(XXH3_64bits(f.data(), f.size()) % 10000) < o.held_out_fraction * 10000;
+            const bool held = is_held_out(f, o.held_out_fraction);
             sources << (held ? "held-out " : "train ") << t.size() << " " << f << "\n";
             (held ? held_text : train_text).push_back(std::move(t));
         }

@@ -110,8 +110,17 @@ double far_attention_ce(const std::vector<float>& scores, const std::vector<floa
                         const std::vector<float>& weight, std::vector<float>* grad);
 
 // The default training text: licences, Debian changelogs, C/C++ headers and Python sources
-// (the demo corpus' domains), sorted, one copy of each content; documents are split
-// train/held-out by a hash of path.
+// (the demo corpus' domains), sorted.
 std::vector<std::string> default_training_files();
+
+// The files train-calculator and eval-calculator read: `given` (--text), or
+// default_training_files() when empty, with one copy of each content (unique_content), so
+// no held-out document has a copy in training and no control is spliced from two copies.
+std::vector<std::string> calculator_text_files(const std::vector<std::string>& given);
+
+// The train / held-out split both use: a hash of the path, so a file stays on its side
+// whatever other files there are, and a smaller share's held-out files are within a
+// larger one's.
+bool is_held_out(const std::string& path, double held_out_fraction);
 
 } // namespace ladm

@@ -24,6 +24,7 @@ class TestTrain : public QObject {
   private Q_SLOTS:
     void trainExportResume();
     void rocAuc();
+    void textFilesAndSplit();
     void retrievalTargets();
     void farAttentionCe();
     void splicedControl();
@@ -222,6 +223,38 @@ void TestTrain::rocAuc() {
     QCOMPARE(roc_auc({3, 4}, {1, 3}), 0.875);
     QCOMPARE(roc_auc({1}, {2}), 0.0);
     QCOMPARE(roc_auc({}, {2}), 0.5);
+    // per group: a = pairs (3, 2) and (1, 0): 3>2, 3>0, 1<2, 1>0 -> 3 / 4; b = (1, 5) -> 0.
+    // Pooled, the same pairs give 4 / 9: each group separates better than the pool.
+    const std::vector<double> pos{3, 1, 1}, neg{2, 5, 0};
+    const auto g = roc_auc_per_group(pos, neg, {"a", "b", "a"});
+    QCOMPARE(g.size(), size_t(2));
+    QCOMPARE(g.at("a"), 0.75);
+    QCOMPARE(g.at("b"), 0.0);
+    QCOMPARE(roc_auc(pos, neg), 4.0 / 9.0);
+}
+
+void TestTrain::textFilesAndSplit() {
+    // --text lists are deduplicated like the default text: the second copy is dropped
+    QTemporaryDir tmp;
+    auto write = [&](const char* name, const std::string& text) {
+        const std::string p = tmp.filePath(name).toStdString();
+        std::ofstream(p) << text;
+        return p;
+    };
+    const std::string a = write("a.txt", "one text"), b = write("b.txt", "another text"),
+                      a2 = write("a2.txt", "one text");
+    QCOMPARE(calculator_text_files({a, a2, b}), (std::vector<std::string>{a, b}));
+    // the split: a smaller share's held-out files are held out at a larger share too, and
+    // the shares come out about as asked
+    int held5 = 0, held10 = 0;
+    for (int i = 0; i < 4000; ++i) {
+        const std::string path = "/doc/" + std::to_string(i) + ".h";
+        const bool h5 = is_held_out(path, 0.05), h10 = is_held_out(path, 0.10);
+        QVERIFY2(!h5 || h10, path.c_str());
+        held5 += h5, held10 += h10;
+    }
+    QVERIFY2(held5 > 150 && held5 < 250, std::to_string(held5).c_str());
+    QVERIFY2(held10 > 330 && held10 < 470, std::to_string(held10).c_str());
 }
 
 void TestTrain::retrievalTargets() {

@@ -401,7 +401,9 @@ bool train_calculator(const TrainOptions& o,
         int step = 0;
         const fs::path state = dir / "train-state";
         if (fs::exists(state / "step.txt")) {
-            std::ifstream(state / "step.txt") >> step;
+            // "STEP LOSS": the loss of the last step run, so a resume with no steps left
+            // still reports it (older states hold the step only)
+            std::ifstream(state / "step.txt") >> step >> res->final_loss;
             std::vector<torch::Tensor> saved;
             torch::load(saved, (state / "model.pt").string());
             if (saved.size() != net.params.size()) {
@@ -420,7 +422,9 @@ bool train_calculator(const TrainOptions& o,
                 v.push_back(t.detach().clone());
             torch::save(v, (state / "model.pt").string());
             torch::save(opt, (state / "optim.pt").string());
-            std::ofstream(state / "step.txt") << step;
+            std::ofstream f(state / "step.txt");
+            f.precision(17);
+            f << step << " " << res->final_loss;
             std::string export_error; // DIR holds a usable checkpoint of the latest state
             if (!export_checkpoint(o, net.V, net.params, &export_error))
                 std::fprintf(stderr, "warning: %s\n", export_error.c_str());

@@ -171,6 +171,14 @@ void TestTrain::trainExportResume() {
              qPrintable(QString("long phase: loss %1, retrieval loss %2")
                             .arg(seen.back().loss)
                             .arg(seen.back().retrieval_loss)));
+    // resuming with no steps left runs none and still reports the last step's loss
+    {
+        const double last = r.final_loss;
+        TrainResult again;
+        QVERIFY2(train_calculator(o, {}, &again, &err), err.c_str());
+        QCOMPARE(again.steps_done, 60);
+        QCOMPARE(again.final_loss, last);
+    }
     // the exported config records the recipe that was run, long phase included
     {
         std::ifstream in(o.out_dir + "/config.json");

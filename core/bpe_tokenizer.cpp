@@ -445,8 +445,7 @@ std::string BpeTokenizer::token_bytes(int32_t id) const {
     for (const auto& a : m_added)
         if (a.id == id) return a.content;
     if (m_pipeline.byte_level()) return byte_level_decode(tok);
-    if (tok.size() == 6 && tok.compare(0, 3, "<0x") == 0 && tok[5] == '>')
-        return std::string(1, char(std::stoi(tok.substr(3, 2), nullptr, 16)));
+    if (const int b = byte_fallback_value(tok); b >= 0) return std::string(1, char(b));
     return m_pipeline.undo_metaspace(tok);
 }
 

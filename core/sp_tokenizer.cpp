@@ -91,7 +91,8 @@ class SpTokenizer final : public Tokenizer {
     std::string token_bytes(int32_t id) const override {
         if (id < 0 || size_t(id) >= m_pieces.size()) return {};
         const std::string& piece = m_pieces[size_t(id)];
-        if (is_byte(id)) return std::string(1, char(std::stoi(piece.substr(3, 2), nullptr, 16)));
+        if (const int b = byte_fallback_value(piece); is_byte(id) && b >= 0)
+            return std::string(1, char(b));
         if (m_types[size_t(id)] & LADM_SP_CONTROL) return piece;
         return marker_to_spaces(piece, "\xE2\x96\x81");
     }

@@ -37,6 +37,18 @@ std::string marker_to_spaces(const std::string& piece, const std::string& marker
     return out;
 }
 
+int byte_fallback_value(std::string_view piece) {
+    if (piece.size() != 6 || piece.substr(0, 3) != "<0x" || piece[5] != '>') return -1;
+    auto hex = [](char c) {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        return -1;
+    };
+    const int hi = hex(piece[3]), lo = hex(piece[4]);
+    return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
 bool Tokenizer::is_special(int32_t id) const {
     return std::find(m_special_ids.begin(), m_special_ids.end(), id) != m_special_ids.end() ||
            id == m_bos || id == m_eos;

@@ -75,6 +75,10 @@ class Tokenizer {
 // Piece text with every `marker` ("▁" for Metaspace / SentencePiece) turned into a space.
 std::string marker_to_spaces(const std::string& piece, const std::string& marker);
 
+// The byte a byte-fallback piece "<0xNN>" (two hex digits) stands for, or -1 for any other
+// piece (a vocabulary entry like "<0xZZ>" is an ordinary token).
+int byte_fallback_value(std::string_view piece);
+
 // Converts per-token byte ranges of `text` (tiling it) to character offsets by the
 // "the completing token owns the character" rule. Used by both tokenizers.
 std::vector<std::pair<int64_t, int64_t>>

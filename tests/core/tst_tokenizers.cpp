@@ -267,6 +267,18 @@ void TestTokenizers::llama2Style() {
     QCOMPARE(e.offsets, (std::vector<std::pair<int64_t, int64_t>>{
                             {0, 0}, {0, 1}, {1, 2}, {2, 2}, {2, 2}, {2, 3}}));
     QVERIFY(test::check_offsets(*t, e).isEmpty());
+    // only "<0x" + two hex digits + ">" is a byte; other look-alikes are ordinary tokens
+    QCOMPARE(byte_fallback_value("<0x0A>"), 10);
+    QCOMPARE(byte_fallback_value("<0xfe>"), 0xFE);
+    QCOMPARE(byte_fallback_value("<0xZZ>"), -1);
+    QCOMPARE(byte_fallback_value("<0x+1>"), -1);
+    QCOMPARE(byte_fallback_value("<0x0A"), -1);
+    QCOMPARE(t->token_bytes(3 + 0x0A), std::string("\n"));
+    json odd = llama2_tokenizer();
+    odd["model"]["vocab"]["<0xZZ>"] = 265;
+    auto t2 = load(odd, json{{"tokenizer_class", "LlamaTokenizer"}});
+    QVERIFY(t2);
+    QCOMPARE(t2->token_bytes(265), std::string("<0xZZ>"));
     // add_bos_token false in tokenizer_config.json overrides the template
     auto nobos = load(llama2_tokenizer(),
                       json{{"tokenizer_class", "LlamaTokenizerFast"}, {"add_bos_token", false}});

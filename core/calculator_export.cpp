@@ -15,7 +15,8 @@ namespace fs = std::filesystem;
 
 namespace ladm {
 
-bool run_spm_train(const std::string& flags, const std::string& log, std::string* error) {
+bool run_spm_train(const std::string& flags, const std::string& log, const std::string& cwd,
+                   std::string* error) {
     std::vector<std::string> args{"spm_train"};
     std::istringstream ss(flags);
     for (std::string a; ss >> a;)
@@ -28,6 +29,7 @@ bool run_spm_train(const std::string& flags, const std::string& log, std::string
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str()); // after opening the log
     pid_t pid = 0;
     const int rc = posix_spawnp(&pid, "spm_train", &fa, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&fa);

@@ -15,8 +15,9 @@
 
 namespace ladm {
 
-// Runs `spm_train FLAGS` in a child process, its output to LOG.
-bool run_spm_train(const std::string& flags, const std::string& log, std::string* error);
+// Runs `spm_train FLAGS` in a child process in directory CWD, its output to LOG.
+bool run_spm_train(const std::string& flags, const std::string& log, const std::string& cwd,
+                   std::string* error);
 bool write_json(const std::filesystem::path& p, const nlohmann::json& j, std::string* error);
 // Writes o.out_dir/config.json and model.safetensors (atomically renamed into place).
 bool export_checkpoint(const TrainOptions& o, int64_t vocab,

@@ -345,9 +345,12 @@ bool train_calculator(const TrainOptions& o,
                     }
                 }
             }
+            // Paths relative to train-state (spm_train runs there): the model records its
+            // --input and --model_prefix, and should not depend on where DIR is.
             const std::string flags =
-                "--input=" + input.string() + " --model_prefix=" + (dir / "tokenizer").string() +
-                " --model_type=bpe --vocab_size=" + std::to_string(o.vocab) +
+                "--input=spm-input.txt --model_prefix=tokenizer"
+                " --model_type=bpe --vocab_size=" +
+                std::to_string(o.vocab) +
                 " --byte_fallback=true --normalization_rule_name=identity"
                 " --remove_extra_whitespaces=false --split_digits=true --character_coverage=0.9995"
                 " --unk_id=0 --bos_id=1 --eos_id=2 --pad_id=-1 --max_sentence_length=8192"
@@ -357,9 +360,16 @@ bool train_calculator(const TrainOptions& o,
             // Debian's spm_train in a child process: SentencePiece's trainer logs through
             // iostreams, which crash when its library is dlopen'ed with RTLD_DEEPBIND into a
             // program that itself uses std::cerr (copy-relocated stream objects).
-            if (!run_spm_train(flags, (state_dir / "spm_train.log").string(), error)) return false;
+            if (!run_spm_train(flags, (state_dir / "spm_train.log").string(), state_dir.string(),
+                               error))
+                return false;
             fs::remove(input, ec);
-            fs::remove(dir / "tokenizer.vocab", ec);
+            fs::remove(state_dir / "tokenizer.vocab", ec);
+            fs::rename(state_dir / "tokenizer.model", dir / "tokenizer.model", ec);
+            if (ec) {
+                *error = (dir / "tokenizer.model").string() + ": " + ec.message();
+                return false;
+            }
             if (!write_json(dir / "tokenizer_config.json",
                             {{"tokenizer_class", "LlamaTokenizer"},
                              {"add_bos_token", true},

@@ -87,6 +87,15 @@ void TestTrain::trainExportResume() {
                             .arg(seen.front().retrieval_loss)
                             .arg(seen.back().retrieval_loss)));
     QVERIFY(r.held_out_loss > 0);
+    // the tokenizer does not record where DIR was (same command, same file anywhere)
+    {
+        std::ifstream in(o.out_dir + "/tokenizer.model", std::ios::binary);
+        const std::string model((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
+        QVERIFY(model.size() > 1000);
+        QVERIFY(model.find(tmp.path().toStdString()) == std::string::npos);
+        QVERIFY(!QFile::exists(QString::fromStdString(o.out_dir + "/train-state/tokenizer.model")));
+    }
     // which text was used, and how it was split, is recorded beside the model
     {
         std::ifstream src(o.out_dir + "/training-sources.txt");

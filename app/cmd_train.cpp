@@ -133,6 +133,7 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
                         {"held_out_loss", r.held_out_loss},
                         {"held_out_loss_engine", r.held_out_loss_engine},
                         {"unigram_loss", r.unigram_loss},
+                        {"held_out_tokens", r.held_out_tokens},
                         {"text", r.tokenizer_sources},
                         {"seed", o.seed}};
     std::ofstream(o.out_dir + "/training.json") << j.dump(2) << "\n";

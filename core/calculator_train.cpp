@@ -330,7 +330,7 @@ bool train_calculator(const TrainOptions& o,
         const fs::path state_dir = dir / "train-state";
         // 2. Tokenizer (trained once; kept on resume).
         if (!fs::exists(dir / "tokenizer.model")) {
-            const fs::path input = dir / "train-state" / "spm-input.txt";
+            const fs::path input = state_dir / "spm-input.txt";
             {
                 std::ofstream f(input);
                 size_t written = 0;
@@ -348,8 +348,8 @@ bool train_calculator(const TrainOptions& o,
             // Paths relative to train-state (spm_train runs there): the model records its
             // --input and --model_prefix, and should not depend on where DIR is.
             const std::string flags =
-                "--input=spm-input.txt --model_prefix=tokenizer"
-                " --model_type=bpe --vocab_size=" +
+                "--input=" + input.filename().string() +
+                " --model_prefix=tokenizer --model_type=bpe --vocab_size=" +
                 std::to_string(o.vocab) +
                 " --byte_fallback=true --normalization_rule_name=identity"
                 " --remove_extra_whitespaces=false --split_digits=true --character_coverage=0.9995"
@@ -518,8 +518,12 @@ bool train_calculator(const TrainOptions& o,
         // 4. Export, then measure held-out loss with the training forward and through the
         // exported checkpoint + engine (same numbers expected: same weights).
         if (!export_checkpoint(o, net.V, net.params, error)) return false;
-        std::mt19937_64 rng(o.seed + 77);
-        const int eval_seqs = 8;
+        // The same held-out sequences whatever the seed (a fixed generator over the
+        // held-out files, which the path hash chooses), so runs with different seeds or
+        // recipes are compared on the same tokens; evaluated in batches of 8.
+        std::mt19937_64 rng(77);
+        const int eval_seqs = kHeldOutSequences, chunk = 8;
+        static_assert(kHeldOutSequences % 8 == 0);
         std::vector<int64_t> ids, pos;
         for (int b = 0; b < eval_seqs; ++b)
             held_b.build(rng, o.seq_len, true, 1.0, &ids, &pos);
@@ -533,7 +537,11 @@ bool train_calculator(const TrainOptions& o,
             if (o.export_bf16) // evaluate the weights as exported
                 for (auto& [_, t] : net.params)
                     t.copy_(t.to(torch::kBFloat16).to(torch::kFloat32));
-            res->held_out_loss = net.loss(tids, tpos).item<double>();
+            double total = 0;
+            for (int b = 0; b < eval_seqs; b += chunk)
+                total +=
+                    net.loss(tids.narrow(0, b, chunk), tpos.narrow(0, b, chunk)).item<double>();
+            res->held_out_loss = total / (eval_seqs / chunk);
         }
         EngineOptions eo;
         eo.device = "cpu";
@@ -553,6 +561,7 @@ bool train_calculator(const TrainOptions& o,
                        .item<double>();
         }
         res->held_out_loss_engine = sum / eval_seqs;
+        res->held_out_tokens = int64_t(eval_seqs) * (o.seq_len - 1);
         // unigram baseline: the training text's token frequencies (add-one smoothing)
         double nll = 0;
         int64_t n = 0;

@@ -73,12 +73,17 @@ struct TrainProgress {
     double seconds = 0;
 };
 
+// The held-out loss is measured on this many sequences of seq_len tokens, drawn from the
+// held-out files with a fixed generator: the same tokens for every seed.
+constexpr int kHeldOutSequences = 64;
+
 struct TrainResult {
     int steps_done = 0;
     double final_loss = 0;
     double held_out_loss = 0;        // nats/token on held-out documents (training forward)
     double held_out_loss_engine = 0; // same batch through the exported checkpoint + Engine
     double unigram_loss = 0;         // held-out unigram baseline, nats/token
+    int64_t held_out_tokens = 0;     // predicted tokens those losses average over
     std::string tokenizer_sources;   // what the text came from
 };
 

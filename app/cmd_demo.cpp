@@ -18,6 +18,8 @@ of --model DIR, default the bundled calculator; longer documents are cut at a li
 from text Debian installs: licences (/usr/share/common-licenses), Debian changelogs,
 C/C++ headers (/usr/include) and Python sources, each followed by a spliced control of
 the same length made of short pieces of other documents of its domain.
+--samples N (200): half coherent documents, half their controls, an equal share per
+domain (a domain with fewer long documents leaves the rest of its share to the others).
 meta: pile_set_name (the domain), kind (coherent | spliced), sources.
 )";
 }

@@ -84,35 +84,79 @@ bool write_demo_corpus(const std::string& out_path, const DemoCorpusOptions& o,
     std::mt19937_64 rng(o.seed);
     std::vector<Source> coherent;
     std::map<std::string, std::vector<Source>> pool; // every readable document, for splicing
-    const int per_domain = std::max(1, o.samples / 2 / int(domains.size()));
+    // Every domain gets an equal share of the coherent samples; a domain with fewer long
+    // documents (the licences) leaves the rest of its share to the others, one each in turn.
+    const int want = std::max(1, o.samples / 2);
+    const int per_domain = std::max(1, want / int(domains.size()));
     SeenTexts seen; // one copy of a file Debian installs several times
-    for (auto& d : domains) {
-        // A seeded shuffle of the sorted list: deterministic, spread over the folder.
-        std::shuffle(d.files.begin(), d.files.end(), rng);
+    // A document as the sample: false when it is not min_tokens long.
+    auto take = [&](const Domain& d, const std::string& f, std::string fixed) {
+        // at least a character per token: skip what cannot be long enough untokenized
+        if (int64_t(fixed.size()) < o.min_tokens) return false;
+        // no text has 12 characters per token: tokenize no more than can be kept
+        if (int64_t(fixed.size()) > 12 * o.max_tokens) {
+            size_t end = size_t(12 * o.max_tokens);
+            while (end > 0 && (static_cast<unsigned char>(fixed[end]) & 0xC0) == 0x80)
+                --end;
+            fixed.resize(end);
+        }
+        const int64_t n = cut_to_tokens(o.tokenizer, fixed, o.max_tokens);
+        if (n < o.min_tokens) return false;
+        coherent.push_back({d.name, f, std::move(fixed), n});
+        return true;
+    };
+    // Reads d's files from `next` on: every new document of 2,000 characters or more goes
+    // to the pool (up to 400) and is tried as a sample while fewer than `quota` are taken;
+    // stops once both are done. Returns how many samples it took.
+    // The pool's documents [0, tried) have been tried as samples, the others not.
+    std::vector<size_t> next(domains.size(), 0), tried(domains.size(), 0);
+    auto walk = [&](size_t di, int quota) {
+        const Domain& d = domains[di];
+        auto& docs = pool[d.name];
         int taken = 0;
-        for (const auto& f : d.files) {
-            std::string text = read_text_file(f);
-            std::string fixed;
+        while (next[di] < d.files.size() && (taken < quota || docs.size() < 400)) {
+            const std::string& f = d.files[next[di]++];
+            std::string text = read_text_file(f), fixed;
             utf8::repair(text, &fixed);
             if (int64_t(fixed.size()) < 2000 || !seen.insert(fixed)) continue;
-            if (pool[d.name].size() < 400) pool[d.name].push_back({d.name, f, fixed});
-            // at least a character per token: skip what cannot be long enough untokenized
-            if (taken < per_domain && int64_t(fixed.size()) >= o.min_tokens) {
-                // no text has 12 characters per token: tokenize no more than can be kept
-                if (int64_t(fixed.size()) > 12 * o.max_tokens) {
-                    size_t end = size_t(12 * o.max_tokens);
-                    while (end > 0 && (static_cast<unsigned char>(fixed[end]) & 0xC0) == 0x80)
-                        --end;
-                    fixed.resize(end);
-                }
-                const int64_t n = cut_to_tokens(o.tokenizer, fixed, o.max_tokens);
-                if (n < o.min_tokens) continue;
-                coherent.push_back({d.name, f, fixed, n});
-                ++taken;
+            const bool pooled = docs.size() < 400;
+            if (pooled) docs.push_back({d.name, f, fixed});
+            if (taken < quota) {
+                if (pooled) tried[di] = docs.size();
+                if (take(d, f, std::move(fixed))) ++taken;
             }
-            if (taken >= per_domain && pool[d.name].size() >= 400) break;
+        }
+        return taken;
+    };
+    for (size_t di = 0; di < domains.size(); ++di) {
+        // A seeded shuffle of the sorted list: deterministic, spread over the folder.
+        std::shuffle(domains[di].files.begin(), domains[di].files.end(), rng);
+        walk(di, per_domain);
+    }
+    // Then the domains that had more long documents than their share fill the rest, one
+    // sample each in turn: first from the documents their pool holds untried, then reading on.
+    for (bool more = true; more && int(coherent.size()) < want;) {
+        more = false;
+        for (size_t di = 0; di < domains.size() && int(coherent.size()) < want; ++di) {
+            const auto& docs = pool[domains[di].name];
+            bool got = false;
+            while (!got && tried[di] < docs.size()) {
+                const Source& s = docs[tried[di]++];
+                got = take(domains[di], s.path, s.text);
+            }
+            if (!got) got = walk(di, 1) == 1;
+            more = more || got;
         }
     }
+    // samples of a domain together, in the order the domains are listed
+    std::stable_sort(coherent.begin(), coherent.end(), [&](const Source& a, const Source& b) {
+        auto index = [&](const std::string& name) {
+            return std::find_if(domains.begin(), domains.end(),
+                                [&](const Domain& d) { return d.name == name; }) -
+                   domains.begin();
+        };
+        return index(a.domain) < index(b.domain);
+    });
     if (coherent.empty()) {
         *error =
             "no source documents found (is this a Debian machine with LADM Studio's packages?)";

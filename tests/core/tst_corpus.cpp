@@ -8,10 +8,12 @@
 
 #include <QTemporaryDir>
 #include <QtTest>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <set>
 #include <unistd.h>
@@ -75,6 +77,7 @@ class TestCorpus : public QObject {
     void strictStopsAtFirstProblem();
     void plainTextDirectory();
     void demoCorpusIsDeterministic();
+    void demoCorpusFillsShortDomains();
     void repeatedFilesKeptOnce();
     void accessPoints_data();
     void accessPoints();
@@ -320,6 +323,43 @@ void TestCorpus::demoCorpusIsDeterministic() {
     QCOMPARE(a.min_tokens, b.min_tokens);
     QVERIFY(a.min_tokens >= int64_t(4096 * 97 / 100) && a.max_tokens <= 16384);
     QVERIFY(domains.size() >= 3);
+}
+
+void TestCorpus::demoCorpusFillsShortDomains() {
+    // Debian ships about 10 licences of 4K tokens or more: asked for 12 samples per domain,
+    // the licences fall short and the other domains make up the difference (the corpus had
+    // 170 samples instead of 200 before).
+    std::string err;
+    const auto tok = Tokenizer::from_dir(LADM_SOURCE_DIR "/resources/calculator", &err);
+    QVERIFY2(tok, err.c_str());
+    DemoCorpusOptions o;
+    o.samples = 100;
+    o.tokenizer = tok.get();
+    DemoCorpusSummary a;
+    const std::string p = path("demo-full.jsonl.zst");
+    QVERIFY2(write_demo_corpus(p, o, &a, &err), err.c_str());
+    QCOMPARE(a.coherent, 50);
+    QCOMPARE(a.spliced, 50);
+    auto r = CorpusReader::open({p}, CorpusOptions{}, &err);
+    std::map<std::string, int> per_domain;
+    std::set<std::string> sources; // every coherent sample is a different document
+    for (const auto& s : read_all(*r)) {
+        ++per_domain[s.domain];
+        std::string raw;
+        QVERIFY2(CorpusReader::raw_at(s.loc, CorpusOptions{}, &raw, &err), err.c_str());
+        const auto meta = nlohmann::json::parse(raw).at("meta");
+        if (meta.at("kind") == "coherent")
+            QVERIFY2(sources.insert(meta.at("sources").at(0).get<std::string>()).second,
+                     s.id.c_str());
+    }
+    QCOMPARE(int(sources.size()), 50);
+    QCOMPARE(int(per_domain.size()), 4);
+    QVERIFY2(per_domain["Licenses"] < 2 * 12,
+             qPrintable(QString("%1 licence records").arg(per_domain["Licenses"])));
+    for (const auto& [domain, n] : per_domain)
+        if (domain != "Licenses")
+            QVERIFY2(n >= 2 * 12 && n <= 2 * 14,
+                     qPrintable(QString("%1: %2 records").arg(domain.c_str()).arg(n)));
 }
 
 // ~3 MB of records whose texts vary, so gzip has many deflate blocks.

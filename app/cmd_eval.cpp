@@ -12,7 +12,7 @@ namespace ladm::cli {
 namespace {
 const char* kHelp =
     R"(usage: ladm eval-calculator --model DIR [--pairs N] [--tokens N] [--span C] [--seed N]
-                            [--held-out F] [--text FILE]...
+                            [--held-out F] [--query-scale X] [--text FILE]...
 
 Scores held-out documents (the hash split train-calculator used: --held-out defaults to
 the share recorded in DIR/config.json by train-calculator, else 0.10)
@@ -20,11 +20,15 @@ against spliced controls of the same length (pieces < 512 tokens from other held
 documents of the domain, one piece per document while there are unused ones) and prints
 the ROC AUC of CDS as JSON, overall, per layer and per domain (coherent should score
 higher; 0.5 is chance). Defaults: 40 pairs of 8192 tokens, C = 128, d_afs = d_cds = 4.
+--query-scale X: multiply every attention logit of the model by X (its query projections;
+the files are not changed), to see whether sharper (> 1) or softer (< 1) attention would
+separate the pairs better.
 )";
 } // namespace
 
 int cmd_eval_calculator(const std::vector<std::string>& argv) {
-    Args a(argv, {"help"}, {"model", "pairs", "tokens", "span", "seed", "held-out", "text"});
+    Args a(argv, {"help"},
+           {"model", "pairs", "tokens", "span", "seed", "held-out", "text", "query-scale"});
     if (a.flag("help")) {
         std::cout << kHelp;
         return kOk;
@@ -42,6 +46,7 @@ int cmd_eval_calculator(const std::vector<std::string>& argv) {
         if (auto v = a.get("tokens")) o.tokens = std::stoi(*v);
         if (auto v = a.get("span")) o.params.span = std::stoi(*v);
         if (auto v = a.get("seed")) o.seed = std::stoull(*v);
+        if (auto v = a.get("query-scale")) o.query_scale = std::stod(*v);
         if (auto v = a.get("held-out"))
             o.held_out_fraction = std::stod(*v);
         else
@@ -69,6 +74,7 @@ int cmd_eval_calculator(const std::vector<std::string>& argv) {
         {"pairs", r.pairs},
         {"tokens", o.tokens},
         {"held_out_fraction", o.held_out_fraction},
+        {"query_scale", o.query_scale},
         {"auc", r.auc},
         {"auc_per_layer", r.auc_per_layer},
         {"pairs_per_domain", r.pairs_per_domain},

@@ -160,6 +160,7 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
     std::vector<std::string> pair_domain;
     if (!build_eval_pairs(o, *tok, &pairs, &pair_domain, error)) return false;
     EngineOptions eo;
+    eo.query_scale = o.query_scale;
     auto engine = Engine::open(o.model_dir, eo, error);
     if (!engine) return false;
     for (size_t k = 0; k < pairs.size(); ++k) {

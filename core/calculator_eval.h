@@ -24,6 +24,7 @@ struct EvalOptions {
     int tokens = 8192; // per sample (BOS included)
     LadmParams params;
     uint64_t seed = 1;
+    double query_scale = 1.0; // EngineOptions::query_scale (a diagnostic of attention sharpness)
 };
 
 struct EvalResult {

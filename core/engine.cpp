@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <malloc.h>
+#include <sstream>
 
 namespace ladm {
 
@@ -107,11 +108,30 @@ std::unique_ptr<Engine> Engine::open(const std::string& dir, const EngineOptions
         e->d->ck = Checkpoint::open(dir, error);
         if (!e->d->ck) return nullptr;
         if (!load_weights(*e->d->ck, e->d->device, &e->d->weights, error)) return nullptr;
+        if (opts.query_scale != 1.0) {
+            if (!(opts.query_scale > 0) || !std::isfinite(opts.query_scale)) {
+                *error = "query scale must be a positive number (got " +
+                         std::to_string(opts.query_scale) + ")";
+                return nullptr;
+            }
+            const int64_t q_rows = e->d->ck->config().num_heads *
+                                   e->d->ck->config().head_dim; // q's rows of the stacked qkv
+            for (auto& L : e->d->weights.layers) {
+                L.w_qkv.narrow(0, 0, q_rows).mul_(opts.query_scale);
+                if (L.b_qkv.defined()) L.b_qkv.narrow(0, 0, q_rows).mul_(opts.query_scale);
+            }
+        }
 
         ModelInfo& info = e->d->info;
         info.config = e->d->ck->config();
         info.dir = dir;
         info.fingerprint = e->d->ck->fingerprint();
+        if (opts.query_scale != 1.0) {
+            std::ostringstream s;
+            s.precision(17);
+            s << opts.query_scale;
+            info.fingerprint += "+query_scale=" + s.str();
+        }
         info.device = e->d->device.str();
         info.threads = torch::get_num_threads();
         info.weight_bytes = e->d->ck->weight_bytes();

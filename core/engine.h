@@ -30,6 +30,10 @@ struct EngineOptions {
     // a step in cache-friendly range: 96 MiB ran 25% slower at 16K tokens on 2 cores.
     int64_t attention_budget_bytes = int64_t(16) << 20;
     int64_t row_chunk = 512; // rows per projection / MLP step (rounded to the block size)
+    // Diagnostic: every layer's query projection (and bias) multiplied by this, so every
+    // attention logit is too (> 1 sharper, < 1 softer attention). Not 1: the fingerprint
+    // says so, and cached scores of the unscaled model are not reused.
+    double query_scale = 1.0;
 };
 EngineOptions default_engine_options();
 

@@ -61,6 +61,7 @@ class TestEngine : public QObject {
     void truncatesToMaxLen();
     void badTokenIdAndCancel();
     void fingerprintTracksContent();
+    void queryScale();
 
   private:
     QTemporaryDir m_tmp;
@@ -344,6 +345,42 @@ void TestEngine::fingerprintTracksContent() {
     QCOMPARE(ea->info().fingerprint, ea2->info().fingerprint);
     QVERIFY(ea->info().fingerprint != eb->info().fingerprint);
     QCOMPARE(ea->info().fingerprint.size(), size_t(32));
+}
+
+void TestEngine::queryScale() {
+    // query_scale multiplies every attention logit: the model with its queries x2 scores as
+    // the naive reference of the same draws with q and k gains x sqrt(2) (logits x 2).
+    TinyModelSpec spec, sharper;
+    sharper.qk_gain = spec.qk_gain * std::sqrt(2.0);
+    const QString dir = m_tmp.filePath("qscale");
+    QCOMPARE(QString::fromStdString(test::write_tiny_checkpoint(dir.toStdString(), spec)),
+             QString());
+    const auto ids = test::random_ids(700, spec.vocab, 5);
+    const LadmParams p = small_params();
+    const auto ref = test::naive_reference(sharper, ids, p);
+    QVERIFY(!ref.too_short);
+    EngineOptions o;
+    o.device = "cpu";
+    o.query_scale = 2.0;
+    std::string err;
+    auto scaled = Engine::open(dir.toStdString(), o, &err);
+    QVERIFY2(scaled, err.c_str());
+    auto plain = open_engine(dir);
+    QVERIFY(plain);
+    const auto a = scaled->score(ids, p), b = plain->score(ids, p);
+    QCOMPARE(a.status, ScoreStatus::Ok);
+    QVERIFY2(
+        rel(a.cds, ref.cds) < 1e-5,
+        qPrintable(
+            QString("CDS %1 vs reference %2").arg(a.cds, 0, 'g', 10).arg(ref.cds, 0, 'g', 10)));
+    QVERIFY(rel(b.cds, ref.cds) > 1e-3); // the unscaled model scores otherwise
+    // cached scores of the plain model are not taken for the scaled one's
+    QVERIFY(scaled->info().fingerprint != plain->info().fingerprint);
+    for (double bad : {0.0, -1.0, std::nan("")}) {
+        o.query_scale = bad;
+        QVERIFY(!Engine::open(dir.toStdString(), o, &err));
+        QVERIFY2(err.find("query scale") != std::string::npos, err.c_str());
+    }
 }
 
 QTEST_APPLESS_MAIN(TestEngine)

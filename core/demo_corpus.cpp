@@ -105,11 +105,12 @@ bool write_demo_corpus(const std::string& out_path, const DemoCorpusOptions& o,
         coherent.push_back({d.name, f, std::move(fixed), n});
         return true;
     };
-    // Reads d's files from `next` on: every new document of 2,000 characters or more goes
-    // to the pool (up to 400) and is tried as a sample while fewer than `quota` are taken;
-    // stops once both are done. Returns how many samples it took.
-    // The pool's documents [0, tried) have been tried as samples, the others not.
+    // Per domain: the next file to read; the pool's documents [0, tried) have been tried as
+    // samples, the others not.
     std::vector<size_t> next(domains.size(), 0), tried(domains.size(), 0);
+    // Reads domain di's files from `next` on: every new document of 2,000 characters or more
+    // goes to the pool (up to 400) and is tried as a sample while fewer than `quota` are
+    // taken; stops once both are done. Returns how many samples it took.
     auto walk = [&](size_t di, int quota) {
         const Domain& d = domains[di];
         auto& docs = pool[d.name];

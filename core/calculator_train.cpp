@@ -522,8 +522,8 @@ bool train_calculator(const TrainOptions& o,
         // held-out files, which the path hash chooses), so runs with different seeds or
         // recipes are compared on the same tokens; evaluated in batches of 8.
         std::mt19937_64 rng(77);
-        const int eval_seqs = kHeldOutSequences, chunk = 8;
-        static_assert(kHeldOutSequences % 8 == 0);
+        constexpr int eval_seqs = kHeldOutSequences, chunk = 8;
+        static_assert(eval_seqs % chunk == 0);
         std::vector<int64_t> ids, pos;
         for (int b = 0; b < eval_seqs; ++b)
             held_b.build(rng, o.seq_len, true, 1.0, &ids, &pos);

@@ -99,6 +99,11 @@ bool pick_device(const std::string& want, torch::Device* out, std::string* error
 std::unique_ptr<Engine> Engine::open(const std::string& dir, const EngineOptions& opts,
                                      std::string* error) {
     try {
+        if (!(opts.query_scale > 0) || !std::isfinite(opts.query_scale)) { // before loading
+            *error = dir + ": query scale must be a positive number (got " +
+                     std::to_string(opts.query_scale) + ")";
+            return nullptr;
+        }
         c10::InferenceMode guard;
         std::unique_ptr<Engine> e(new Engine);
         e->d->opts = opts;
@@ -109,11 +114,6 @@ std::unique_ptr<Engine> Engine::open(const std::string& dir, const EngineOptions
         if (!e->d->ck) return nullptr;
         if (!load_weights(*e->d->ck, e->d->device, &e->d->weights, error)) return nullptr;
         if (opts.query_scale != 1.0) {
-            if (!(opts.query_scale > 0) || !std::isfinite(opts.query_scale)) {
-                *error = "query scale must be a positive number (got " +
-                         std::to_string(opts.query_scale) + ")";
-                return nullptr;
-            }
             const int64_t q_rows = e->d->ck->config().num_heads *
                                    e->d->ck->config().head_dim; // q's rows of the stacked qkv
             for (auto& L : e->d->weights.layers) {

@@ -380,6 +380,7 @@ void TestEngine::queryScale() {
         o.query_scale = bad;
         QVERIFY(!Engine::open(dir.toStdString(), o, &err));
         QVERIFY2(err.find("query scale") != std::string::npos, err.c_str());
+        QVERIFY2(err.find(dir.toStdString()) != std::string::npos, err.c_str()); // which model
     }
 }
 

@@ -1,5 +1,7 @@
 #include "app/args.h"
 
+#include <stdexcept>
+
 namespace ladm::cli {
 
 Args::Args(const std::vector<std::string>& argv, std::set<std::string> flags,
@@ -47,6 +49,21 @@ std::vector<std::string> Args::all(const std::string& name) const {
     for (auto [it, end] = m_values.equal_range(name); it != end; ++it)
         v.push_back(it->second);
     return v;
+}
+
+std::vector<double> number_list(const std::string& s) {
+    std::vector<double> v;
+    size_t start = 0;
+    while (true) {
+        const size_t comma = s.find(',', start);
+        const std::string item =
+            s.substr(start, comma == std::string::npos ? comma : comma - start);
+        size_t used = 0;
+        v.push_back(std::stod(item, &used)); // throws on an empty or non-numeric item
+        if (used != item.size()) throw std::invalid_argument("not a number: " + item);
+        if (comma == std::string::npos) return v;
+        start = comma + 1;
+    }
 }
 
 } // namespace ladm::cli

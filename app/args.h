@@ -29,4 +29,8 @@ class Args {
     std::string m_error;
 };
 
+// "1,1.25,1.5" -> {1, 1.25, 1.5}; throws std::invalid_argument on anything else (an empty
+// item, trailing text).
+std::vector<double> number_list(const std::string& s);
+
 } // namespace ladm::cli

@@ -12,7 +12,8 @@ namespace ladm::cli {
 namespace {
 const char* kHelp =
     R"(usage: ladm eval-calculator --model DIR [--pairs N] [--tokens N] [--span C] [--seed N]
-                            [--held-out F] [--query-scale X] [--text FILE]...
+                            [--held-out F] [--query-scale X] [--training-documents]
+                            [--text FILE]...
 
 Scores held-out documents (the hash split train-calculator used: --held-out defaults to
 the share recorded in DIR/config.json by train-calculator, else 0.10)
@@ -22,12 +23,14 @@ the ROC AUC of CDS as JSON, overall, per layer and per domain (coherent should s
 higher; 0.5 is chance). Defaults: 40 pairs of 8192 tokens, C = 128, d_afs = d_cds = 4.
 --query-scale X: multiply every attention logit of the model by X (its query projections;
 the files are not changed), to see whether sharper (> 1) or softer (< 1) attention would
-separate the pairs better.
+separate the pairs better (on a calibrated model, on top of its calibration).
+--training-documents: pairs from the training documents instead (as calibrate-calculator
+uses; not an evaluation).
 )";
 } // namespace
 
 int cmd_eval_calculator(const std::vector<std::string>& argv) {
-    Args a(argv, {"help"},
+    Args a(argv, {"help", "training-documents"},
            {"model", "pairs", "tokens", "span", "seed", "held-out", "text", "query-scale"});
     if (a.flag("help")) {
         std::cout << kHelp;
@@ -41,6 +44,7 @@ int cmd_eval_calculator(const std::vector<std::string>& argv) {
     EvalOptions o;
     o.model_dir = *a.get("model");
     o.text_files = a.all("text");
+    o.training_documents = a.flag("training-documents");
     try {
         if (auto v = a.get("pairs")) o.pairs = std::stoi(*v);
         if (auto v = a.get("tokens")) o.tokens = std::stoi(*v);
@@ -74,6 +78,7 @@ int cmd_eval_calculator(const std::vector<std::string>& argv) {
         {"pairs", r.pairs},
         {"tokens", o.tokens},
         {"held_out_fraction", o.held_out_fraction},
+        {"documents", o.training_documents ? "training" : "held-out"},
         {"query_scale", o.query_scale},
         {"auc", r.auc},
         {"auc_per_layer", r.auc_per_layer},

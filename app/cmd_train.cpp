@@ -39,9 +39,14 @@ checkpoint. Re-running with the same DIR resumes from DIR/train-state.
   --match-init X (2.8): heads start as same-token matchers of this strength; 0 = random
   --no-rarity-init: matchers start equally strong for every token (default: in proportion
       to the token's -log frequency in the training text)
+  --calibrate-scales LIST (1,1.125,1.25,1.5)  --calibrate-tokens LIST (4096,8192)
+  --calibrate-pairs N (40): after training, the attention temperature: pairs of coherent
+      and spliced *training* documents are scored with every attention logit multiplied
+      by each scale, and the best (mean ROC AUC over the lengths) is folded into the
+      exported query projections (see ladm calibrate-calculator); "none" = skip
   --threads N  --fp32 (export fp32 weights instead of bf16)  --text FILE (repeatable)
-Writes DIR/training.json with the held-out loss (training forward and through the
-exported checkpoint) and a unigram baseline.
+Writes DIR/training.json with the held-out loss (training forward, through the exported
+checkpoint, and through the calibrated one), a unigram baseline and the calibration.
 )";
 }
 
@@ -73,7 +78,10 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
             "long-steps",
             "long-seq-len",
             "long-batch",
-            "held-out"});
+            "held-out",
+            "calibrate-scales",
+            "calibrate-tokens",
+            "calibrate-pairs"});
     if (a.flag("help")) {
         std::cout << kHelp;
         return kOk;
@@ -106,6 +114,14 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
         if (auto s = a.get("rope-theta")) o.rope_theta = std::stod(*s);
         if (auto s = a.get("held-out")) o.held_out_fraction = std::stod(*s);
         if (auto s = a.get("seed")) o.seed = std::stoull(*s);
+        if (auto s = a.get("calibrate-scales"))
+            o.calibration.scales = *s == "none" ? std::vector<double>{} : number_list(*s);
+        if (auto s = a.get("calibrate-tokens")) {
+            o.calibration.tokens.clear();
+            for (double t : number_list(*s))
+                o.calibration.tokens.push_back(int(t));
+        }
+        i("calibrate-pairs", o.calibration.pairs);
     } catch (...) {
         std::cerr << "ladm train-calculator: numeric options take numbers\n";
         return kUsage;
@@ -118,6 +134,12 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
     const bool ok = train_calculator(
         o,
         [](const TrainProgress& p) {
+            if (p.calibration_pairs > 0) {
+                std::fprintf(stderr, "\rcalibrating the attention temperature: pair %d/%d%s",
+                             p.calibrated_pairs, p.calibration_pairs,
+                             p.calibrated_pairs == p.calibration_pairs ? "\n" : "");
+                return true;
+            }
             std::fprintf(
                 stderr, "step %d/%d  %d tokens  loss %.4f  retrieval %.3f  %.0f tok/s  %.0f s\n",
                 p.step, p.steps, p.seq_len, p.loss, p.retrieval_loss, p.tokens_per_s, p.seconds);
@@ -136,6 +158,12 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
                         {"held_out_tokens", r.held_out_tokens},
                         {"text", r.tokenizer_sources},
                         {"seed", o.seed}};
+    if (r.calibrated) {
+        CalibrationOptions co = o.calibration;
+        co.held_out_fraction = o.held_out_fraction;
+        j["held_out_loss_calibrated"] = r.held_out_loss_calibrated;
+        j["calibration"] = calibration_record(co, r.calibration);
+    }
     std::ofstream(o.out_dir + "/training.json") << j.dump(2) << "\n";
     std::cout << j.dump(2) << "\n";
     return kOk;

@@ -24,5 +24,6 @@ int cmd_merge(const std::vector<std::string>& args);
 int cmd_demo_corpus(const std::vector<std::string>& args);
 int cmd_train_calculator(const std::vector<std::string>& args);
 int cmd_eval_calculator(const std::vector<std::string>& args);
+int cmd_calibrate_calculator(const std::vector<std::string>& args);
 
 } // namespace ladm::cli

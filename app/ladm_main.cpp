@@ -20,6 +20,7 @@ commands:
   demo-corpus  build the demo corpus from text Debian installs
   train-calculator  train the small attention calculator (resumable)
   eval-calculator   ROC AUC of CDS: held-out coherent documents vs spliced controls
+  calibrate-calculator  choose the attention temperature on training documents
 
   ladm <command> --help   options of one command
   ladm --version
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
     if (cmd == "demo-corpus") return ladm::cli::cmd_demo_corpus(args);
     if (cmd == "train-calculator") return ladm::cli::cmd_train_calculator(args);
     if (cmd == "eval-calculator") return ladm::cli::cmd_eval_calculator(args);
+    if (cmd == "calibrate-calculator") return ladm::cli::cmd_calibrate_calculator(args);
     std::cerr << "ladm: unknown command '" << cmd << "' (see ladm --help)\n";
     return ladm::cli::kUsage;
 }

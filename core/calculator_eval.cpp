@@ -92,7 +92,7 @@ bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
     const auto files = calculator_text_files(o.text_files);
     std::map<std::string, std::vector<std::vector<int32_t>>> held; // domain -> documents
     for (const auto& f : files) {
-        if (!is_held_out(f, o.held_out_fraction)) continue;
+        if (is_held_out(f, o.held_out_fraction) == o.training_documents) continue;
         const std::string text = read_text_file(f);
         if (text.size() < 200) continue;
         held[domain_of(f)].push_back(tok.encode(text, false).ids);
@@ -130,35 +130,46 @@ bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
         size_t n = 0;
         for (const auto& [_, d] : held)
             n += d.size();
-        *error = "no pairs: " + std::to_string(n) + " held-out documents; a pair needs one of " +
-                 std::to_string(o.tokens) +
+        *error = "no pairs: " + std::to_string(n) +
+                 (o.training_documents ? " training" : " held-out") +
+                 " documents; a pair needs one of " + std::to_string(o.tokens) +
                  " tokens and 2 more in its domain (try --tokens smaller)";
         return false;
     }
     return true;
 }
 
-bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int)>& progress,
-                         EvalResult* res, std::string* error) {
-    const auto t0 = std::chrono::steady_clock::now();
-    LadmParams p = o.params;
-    p.max_len = o.tokens;
-    if (std::string e = validate(p); !e.empty()) {
+namespace {
+bool ladm_params_for(const EvalOptions& o, LadmParams* p, std::string* error) {
+    *p = o.params;
+    p->max_len = o.tokens;
+    if (std::string e = validate(*p); !e.empty()) {
         *error = "bad LADM parameters: " + e;
         return false;
     }
-    if (query_span_starts(o.tokens, p).empty()) {
+    if (query_span_starts(o.tokens, *p).empty()) {
         *error = std::to_string(o.tokens) + " tokens are too short for LADM with span " +
-                 std::to_string(p.span) + ", d_afs " + std::to_string(p.d_afs) +
+                 std::to_string(p->span) + ", d_afs " + std::to_string(p->d_afs) +
                  ": a sample needs more than " +
-                 std::to_string(p.span + p.sink() + 4 * p.interval()) + " tokens";
+                 std::to_string(p->span + p->sink() + 4 * p->interval()) + " tokens";
         return false;
     }
-    auto tok = Tokenizer::from_dir(o.model_dir, error);
-    if (!tok) return false;
-    std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>> pairs;
-    std::vector<std::string> pair_domain;
-    if (!build_eval_pairs(o, *tok, &pairs, &pair_domain, error)) return false;
+    return true;
+}
+} // namespace
+
+bool evaluate_pairs(const EvalOptions& o,
+                    const std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>& pairs,
+                    const std::vector<std::string>& pair_domain,
+                    const std::function<void(int, int)>& progress, EvalResult* res,
+                    std::string* error) {
+    const auto t0 = std::chrono::steady_clock::now();
+    LadmParams p;
+    if (!ladm_params_for(o, &p, error)) return false;
+    if (pairs.empty() || pairs.size() != pair_domain.size()) {
+        *error = "no pairs to score";
+        return false;
+    }
     EngineOptions eo;
     eo.query_scale = o.query_scale;
     auto engine = Engine::open(o.model_dir, eo, error);
@@ -193,6 +204,21 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
         res->mean_coherent += res->coherent[k] / double(pairs.size());
         res->mean_spliced += res->spliced[k] / double(pairs.size());
     }
+    res->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return true;
+}
+
+bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int)>& progress,
+                         EvalResult* res, std::string* error) {
+    const auto t0 = std::chrono::steady_clock::now();
+    LadmParams p;
+    if (!ladm_params_for(o, &p, error)) return false; // before reading any text
+    auto tok = Tokenizer::from_dir(o.model_dir, error);
+    if (!tok) return false;
+    std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>> pairs;
+    std::vector<std::string> pair_domain;
+    if (!build_eval_pairs(o, *tok, &pairs, &pair_domain, error)) return false;
+    if (!evaluate_pairs(o, pairs, pair_domain, progress, res, error)) return false;
     res->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return true;
 }

@@ -20,6 +20,10 @@ struct EvalOptions {
     std::string model_dir;
     std::vector<std::string> text_files; // as in calculator_text_files()
     double held_out_fraction = 0.10;     // must match the training run's
+    // The documents the pairs are made of: the held-out ones (the evaluation), or the
+    // training ones (for choices made on the model, such as calibrate_query_scale's, so
+    // the held-out documents stay unseen by every choice).
+    bool training_documents = false;
     int pairs = 40;
     int tokens = 8192; // per sample (BOS included)
     LadmParams params;
@@ -51,7 +55,8 @@ std::vector<int32_t> spliced_control(const std::vector<std::vector<int32_t>>& do
 class Tokenizer;
 
 // The evaluation pairs (coherent, spliced), BOS first, o.tokens tokens each, and each
-// pair's domain. False with *error when there are none.
+// pair's domain, from the held-out documents (or the training ones, see EvalOptions). False with
+// *error when there are none.
 bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
                       std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>* pairs,
                       std::vector<std::string>* domains, std::string* error);
@@ -68,6 +73,15 @@ double roc_auc(const std::vector<double>& pos, const std::vector<double>& neg);
 std::map<std::string, double> roc_auc_per_group(const std::vector<double>& pos,
                                                 const std::vector<double>& neg,
                                                 const std::vector<std::string>& group);
+
+// Scores given pairs (from build_eval_pairs, with their domains) with o.model_dir at
+// o.query_scale, using o.tokens and o.params: what evaluate_calculator does after building
+// them, for callers that score the same pairs several times.
+bool evaluate_pairs(const EvalOptions& o,
+                    const std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>& pairs,
+                    const std::vector<std::string>& domains,
+                    const std::function<void(int done, int total)>& progress, EvalResult* result,
+                    std::string* error);
 
 bool evaluate_calculator(const EvalOptions& o,
                          const std::function<void(int done, int total)>& progress,

@@ -288,6 +288,9 @@ std::string invalid_train_options(const TrainOptions& o) {
                "between 0 and 1 (got " +
                n(o.retrieval_weight) + ", " + n(o.match_init) + ", " + n(o.copy_fraction) + ", " +
                n(o.copy_warmup) + ")";
+    if (!o.calibration.scales.empty())
+        if (auto bad = invalid_calibration_options(o.calibration); !bad.empty())
+            return "calibration: " + bad;
     return {};
 }
 
@@ -543,24 +546,31 @@ bool train_calculator(const TrainOptions& o,
                     net.loss(tids.narrow(0, b, chunk), tpos.narrow(0, b, chunk)).item<double>();
             res->held_out_loss = total / (eval_seqs / chunk);
         }
-        EngineOptions eo;
-        eo.device = "cpu";
-        auto engine = Engine::open(o.out_dir, eo, error);
-        if (!engine) return false;
-        double sum = 0;
-        for (int b = 0; b < eval_seqs; ++b) {
-            std::vector<int32_t> seq(ids.begin() + b * o.seq_len,
-                                     ids.begin() + (b + 1) * o.seq_len);
-            std::vector<float> hs;
-            if (!engine->hidden_states(seq, &hs, error)) return false;
-            torch::NoGradGuard ng;
-            auto h = torch::from_blob(hs.data(), {o.seq_len, int64_t(o.hidden)}, torch::kFloat32);
-            auto logits = torch::matmul(h, net.p["model.embed_tokens.weight"].detach().t());
-            auto target = tids[b].narrow(0, 1, o.seq_len - 1);
-            sum += torch::nn::functional::cross_entropy(logits.narrow(0, 0, o.seq_len - 1), target)
-                       .item<double>();
-        }
-        res->held_out_loss_engine = sum / eval_seqs;
+        // The same sequences through the checkpoint in out_dir and the engine.
+        auto engine_loss = [&](double* loss) {
+            EngineOptions eo;
+            eo.device = "cpu";
+            auto engine = Engine::open(o.out_dir, eo, error);
+            if (!engine) return false;
+            double sum = 0;
+            for (int b = 0; b < eval_seqs; ++b) {
+                std::vector<int32_t> seq(ids.begin() + b * o.seq_len,
+                                         ids.begin() + (b + 1) * o.seq_len);
+                std::vector<float> hs;
+                if (!engine->hidden_states(seq, &hs, error)) return false;
+                torch::NoGradGuard ng;
+                auto h =
+                    torch::from_blob(hs.data(), {o.seq_len, int64_t(o.hidden)}, torch::kFloat32);
+                auto logits = torch::matmul(h, net.p["model.embed_tokens.weight"].detach().t());
+                auto target = tids[b].narrow(0, 1, o.seq_len - 1);
+                sum +=
+                    torch::nn::functional::cross_entropy(logits.narrow(0, 0, o.seq_len - 1), target)
+                        .item<double>();
+            }
+            *loss = sum / eval_seqs;
+            return true;
+        };
+        if (!engine_loss(&res->held_out_loss_engine)) return false;
         res->held_out_tokens = int64_t(eval_seqs) * (o.seq_len - 1);
         // unigram baseline: the training text's token frequencies (add-one smoothing)
         double nll = 0;
@@ -569,6 +579,31 @@ bool train_calculator(const TrainOptions& o,
             for (int i = 1; i < o.seq_len; ++i)
                 nll += neg_log_freq[size_t(ids[size_t(b * o.seq_len + i)])], ++n;
         res->unigram_loss = nll / double(n);
+
+        // 5. The attention temperature, chosen on training documents, folded into the
+        // export; the held-out loss again through the calibrated checkpoint.
+        if (!o.calibration.scales.empty()) {
+            CalibrationOptions co = o.calibration;
+            co.model_dir = o.out_dir;
+            co.text_files = o.text_files;
+            co.held_out_fraction = o.held_out_fraction;
+            co.write = true;
+            TrainProgress cp;
+            cp.step = cp.steps = step;
+            auto report = [&](int done, int total) {
+                cp.calibrated_pairs = done, cp.calibration_pairs = total;
+                if (progress) progress(cp);
+            };
+            if (!calibrate_query_scale(co, report, &res->calibration, error)) {
+                *error = "training finished and is saved in " + o.out_dir +
+                         ", but the attention temperature could not be calibrated (" + *error +
+                         "); re-run to retry (it resumes with no steps left), " +
+                         "with other calibration lengths or none";
+                return false;
+            }
+            res->calibrated = true;
+            if (!engine_loss(&res->held_out_loss_calibrated)) return false;
+        }
         return true;
     } catch (const c10::Error& e) {
         *error = std::string("training failed: ") + e.what_without_backtrace();

@@ -10,6 +10,8 @@
 // Plain types only; libtorch stays in calculator_train.cpp.
 #pragma once
 
+#include "core/calculator_calibrate.h"
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -61,6 +63,10 @@ struct TrainOptions {
     // Files kept out of training (by a hash of the path) for the held-out loss and for
     // eval-calculator, whose 8,192-token controls need ~28 held-out documents per domain.
     double held_out_fraction = 0.10;
+    // After training: the attention temperature, chosen on training documents and folded
+    // into the exported query projections (see calculator_calibrate.h; model_dir,
+    // text_files and held_out_fraction are taken from these options). No scales = none.
+    CalibrationOptions calibration;
     int threads = 0;
 };
 
@@ -71,6 +77,8 @@ struct TrainProgress {
     double retrieval_loss = 0; // the attention supervision's, same window
     double tokens_per_s = 0;
     double seconds = 0;
+    // After the last step, while the calibration scores its pairs (step == steps then).
+    int calibrated_pairs = 0, calibration_pairs = 0;
 };
 
 // The held-out loss is measured on this many sequences of seq_len tokens, drawn from the
@@ -84,7 +92,10 @@ struct TrainResult {
     double held_out_loss_engine = 0; // same batch through the exported checkpoint + Engine
     double unigram_loss = 0;         // held-out unigram baseline, nats/token
     int64_t held_out_tokens = 0;     // predicted tokens those losses average over
-    std::string tokenizer_sources;   // what the text came from
+    bool calibrated = false;         // TrainOptions::calibration ran
+    CalibrationResult calibration;
+    double held_out_loss_calibrated = 0; // through the calibrated checkpoint + Engine
+    std::string tokenizer_sources;       // what the text came from
 };
 
 // Trains (or resumes) and exports out_dir/{config.json, model.safetensors, tokenizer.model,

@@ -106,6 +106,20 @@ void TestCli::helpAndVersion() {
     }
     QCOMPARE(ladm_run({"score", "--bogus"}).code, 64);
     QCOMPARE(ladm_run({"nonsense"}).code, 64);
+    // calibrate-calculator: lists of numbers, checked before any model or text is read
+    QVERIFY(ladm_run({"calibrate-calculator", "--help"}).out.contains("--scales"));
+    for (const char* bad : {"1,x", "1,,2", "1.5abc"}) {
+        const Run r = ladm_run({"calibrate-calculator", "--model", m_model, "--scales", bad});
+        QCOMPARE(r.code, 64);
+        QVERIFY2(r.err.contains("comma-separated numbers"), bad);
+    }
+    const Run zero =
+        ladm_run({"calibrate-calculator", "--model", "/nonexistent", "--scales", "1,0"});
+    QCOMPARE(zero.code, 64);
+    QVERIFY2(zero.err.contains("finite and > 0"), qPrintable(zero.err));
+    const Run missing = ladm_run({"calibrate-calculator", "--model", "/nonexistent"});
+    QCOMPARE(missing.code, 1);
+    QVERIFY2(missing.err.contains("/nonexistent"), qPrintable(missing.err));
 }
 
 void TestCli::scoreReportsBadInputAndResumesFromCache() {

@@ -1,9 +1,12 @@
 // The calculator training command on a tiny configuration: loss goes down, the exported
 // checkpoint loads through the engine and gives the same held-out loss as the training
 // forward, and a second run resumes from the saved state.
+#include "core/calculator_calibrate.h"
 #include "core/calculator_eval.h"
 #include "core/calculator_train.h"
 #include "core/engine.h"
+#include "core/safetensors.h"
+#include "core/source_text.h"
 #include "core/tokenizer.h"
 
 #include <QTemporaryDir>
@@ -64,6 +67,7 @@ void TestTrain::trainExportResume() {
     o.checkpoint_every = 10;
     o.export_bf16 = false;
     o.held_out_fraction = 0.2;
+    o.calibration.scales.clear(); // the resume below calibrates
 
     std::vector<TrainProgress> seen;
     TrainResult r;
@@ -163,6 +167,15 @@ void TestTrain::trainExportResume() {
              }},
             {"held_out_fraction", [](TrainOptions& b) { b.held_out_fraction = 1; }},
             {"checkpoint_every", [](TrainOptions& b) { b.checkpoint_every = 0; }},
+            {"calibration: pairs of 2000 tokens are too short", // span 128 needs > 2304
+             [](TrainOptions& b) {
+                 b.calibration.scales = {1.0};
+                 b.calibration.tokens = {2000};
+             }},
+            {"calibration: query scales must be finite and > 0",
+             [](TrainOptions& b) {
+                 b.calibration.scales = {1.0, 0.0};
+             }},
         };
         QVERIFY(invalid_train_options(o).empty());
         for (const auto& [name, spoil] : cases) {
@@ -176,8 +189,24 @@ void TestTrain::trainExportResume() {
         }
     }
 
+    // An uncalibrated copy of the export, for the calibration checks at the end.
+    const std::string uncal = tmp.filePath("uncalibrated").toStdString();
+    QVERIFY(QDir().mkpath(QString::fromStdString(uncal)));
+    for (const char* f :
+         {"/config.json", "/model.safetensors", "/tokenizer.model", "/tokenizer_config.json"})
+        QVERIFY(
+            QFile::copy(QString::fromStdString(o.out_dir + f), QString::fromStdString(uncal + f)));
+
     // Resume: ask for 50 steps and a long phase of 10 steps at twice the length; it
-    // continues from the saved step 40.
+    // continues from the saved step 40, then calibrates the attention temperature.
+    CalibrationOptions tiny; // lengths and spans this tiny text can give
+    tiny.scales = {1.0, 2.0};
+    tiny.tokens = {300};
+    tiny.pairs = 4;
+    tiny.params.span = 16;
+    tiny.params.d_afs = 2;
+    tiny.params.d_cds = 2;
+    o.calibration = tiny;
     o.steps = 50;
     o.long_steps = 10;
     o.long_seq_len = 512;
@@ -194,6 +223,12 @@ void TestTrain::trainExportResume() {
     QCOMPARE(r.steps_done, 60);
     QCOMPARE(seen.front().step, 50);
     QCOMPARE(seen.front().seq_len, 256);
+    // the calibration reports its progress after the last step, over both scales' pairs
+    QVERIFY(seen.size() > 2);
+    QCOMPARE(seen.back().calibrated_pairs, seen.back().calibration_pairs);
+    QCOMPARE(seen.back().calibration_pairs, 2 * r.calibration.pairs.at(0));
+    while (seen.back().calibration_pairs > 0)
+        seen.pop_back();
     QCOMPARE(int(seen.size()), 2);
     QCOMPARE(seen.back().steps, 60);
     QCOMPARE(seen.back().seq_len, 512);
@@ -201,13 +236,44 @@ void TestTrain::trainExportResume() {
              qPrintable(QString("long phase: loss %1, retrieval loss %2")
                             .arg(seen.back().loss)
                             .arg(seen.back().retrieval_loss)));
-    // resuming with no steps left runs none and still reports the last step's loss
+    // the calibration chose the scale with the best mean AUC, recorded it, and measured
+    // the held-out loss through the calibrated checkpoint
+    QVERIFY(r.calibrated);
+    QCOMPARE(int(r.calibration.auc.size()), 2);
+    {
+        const auto& m = r.calibration.mean_auc;
+        QCOMPARE(r.calibration.query_scale, m[1] > m[0] ? 2.0 : 1.0);
+        std::ifstream in(o.out_dir + "/config.json");
+        const auto rec = nlohmann::json::parse(in).at("ladm_studio_calibration");
+        QCOMPARE(rec.at("query_scale").get<double>(), r.calibration.query_scale);
+        QCOMPARE(rec.at("mean_auc").get<std::vector<double>>(), m);
+        QCOMPARE(rec.at("documents").get<std::string>().rfind("training", 0), size_t(0));
+    }
+    QVERIFY(r.held_out_loss_calibrated > 0);
+    if (r.calibration.query_scale == 1.0)
+        QCOMPARE(r.held_out_loss_calibrated, r.held_out_loss_engine);
+    else
+        QVERIFY(r.held_out_loss_calibrated != r.held_out_loss_engine);
+    // resuming with no steps left runs none and still reports the last step's loss; it
+    // exports the uncalibrated weights again and calibrates them (no "already calibrated")
     {
         const double last = r.final_loss;
         TrainResult again;
         QVERIFY2(train_calculator(o, {}, &again, &err), err.c_str());
         QCOMPARE(again.steps_done, 60);
         QCOMPARE(again.final_loss, last);
+        QVERIFY(again.calibrated);
+        QCOMPARE(again.calibration.mean_auc, r.calibration.mean_auc);
+        QCOMPARE(again.held_out_loss_calibrated, r.held_out_loss_calibrated);
+        // a calibration that cannot be done (no training document that long) says that the
+        // training is saved and how to go on
+        TrainOptions longer = o;
+        longer.calibration.tokens = {100000};
+        QVERIFY(!train_calculator(longer, {}, &again, &err));
+        QVERIFY2(err.find("training finished and is saved") != std::string::npos &&
+                     err.find("no pairs") != std::string::npos,
+                 err.c_str());
+        QCOMPARE(again.steps_done, 60);
     }
     // the exported config records the recipe that was run, long phase included
     {
@@ -254,6 +320,109 @@ void TestTrain::trainExportResume() {
     eo2.tokens = 16 + 16 + 4 * 32; // C + K0 + 4 I: no query span left
     QVERIFY(!evaluate_calculator(eo2, {}, &er, &err));
     QVERIFY2(err.find("more than 160 tokens") != std::string::npos, err.c_str());
+
+    // Pairs of training documents (for the calibration): every coherent sample is the
+    // start of a file on the training side of the split, never a held-out one.
+    {
+        EvalOptions t = eo2;
+        t.tokens = 300;
+        t.held_out_fraction = 0.2;
+        t.training_documents = true;
+        auto tk = Tokenizer::from_dir(uncal, &err);
+        QVERIFY2(tk, err.c_str());
+        std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>> pairs;
+        std::vector<std::string> doms;
+        QVERIFY2(build_eval_pairs(t, *tk, &pairs, &doms, &err), err.c_str());
+        QCOMPARE(int(pairs.size()), 4);
+        int train_side = 0, held_side = 0;
+        for (const auto& f : files)
+            (is_held_out(f, 0.2) ? held_side : train_side) += 1;
+        QVERIFY(held_side > 0 && train_side > 0);
+        for (const auto& [coherent, _] : pairs) {
+            int found = 0;
+            for (const auto& f : files) {
+                const auto ids = tk->encode(read_text_file(f), false).ids;
+                if (std::equal(coherent.begin() + 1, coherent.end(), ids.begin())) {
+                    QVERIFY2(!is_held_out(f, 0.2), f.c_str());
+                    ++found;
+                }
+            }
+            QCOMPARE(found, 1);
+        }
+    }
+
+    // Calibrating a checkpoint folder: the query projections (and only they) are multiplied
+    // by the scale in the file, which then scores as the engine does with that query_scale
+    // on the uncalibrated weights; a second calibration is refused; a dry run changes nothing.
+    {
+        const std::string cal = tmp.filePath("calibrated").toStdString();
+        QVERIFY(QDir().mkpath(QString::fromStdString(cal)));
+        for (const char* f :
+             {"/config.json", "/model.safetensors", "/tokenizer.model", "/tokenizer_config.json"})
+            QVERIFY(
+                QFile::copy(QString::fromStdString(uncal + f), QString::fromStdString(cal + f)));
+        CalibrationOptions c = tiny;
+        c.model_dir = cal;
+        c.text_files = files;
+        c.held_out_fraction = 0.2;
+        c.scales = {1.0, 1.5};
+        c.write = false;
+        CalibrationResult dry;
+        QVERIFY2(calibrate_query_scale(c, {}, &dry, &err), err.c_str());
+        QCOMPARE(dry.pairs, std::vector<int>{4});
+        QCOMPARE(int(dry.auc.size()), 2);
+        {
+            std::ifstream in(cal + "/config.json");
+            QVERIFY(!nlohmann::json::parse(in).contains("ladm_studio_calibration"));
+        }
+        c.scales = {1.5}; // the only candidate: chosen
+        c.write = true;
+        CalibrationResult cr;
+        QVERIFY2(calibrate_query_scale(c, {}, &cr, &err), err.c_str());
+        QCOMPARE(cr.query_scale, 1.5);
+        QCOMPARE(cr.mean_auc.at(0), dry.mean_auc.at(1)); // same pairs, same scale
+        std::string e1, e2;
+        auto before = SafetensorsFile::open(uncal + "/model.safetensors", &e1);
+        auto after = SafetensorsFile::open(cal + "/model.safetensors", &e2);
+        QVERIFY2(before && after, (e1 + e2).c_str());
+        QCOMPARE(after->header(), before->header());
+        int q_tensors = 0;
+        for (const auto& [name, b] : before->tensors()) {
+            const auto* a2 = after->find(name);
+            QVERIFY(a2 && b.dtype == DType::F32);
+            const bool q = name.find("self_attn.q_proj.") != std::string::npos;
+            q_tensors += q;
+            const auto* x = reinterpret_cast<const float*>(b.data);
+            const auto* y = reinterpret_cast<const float*>(a2->data);
+            for (int64_t i = 0; i < b.numel(); ++i)
+                if (y[i] != (q ? float(double(x[i]) * 1.5) : x[i]))
+                    QFAIL(qPrintable(QString::fromStdString(name) + QString(" [%1]").arg(i)));
+        }
+        QCOMPARE(q_tensors, o.layers);
+        after.reset(), before.reset();
+        EngineOptions plain, scaled;
+        scaled.query_scale = 1.5;
+        auto e_cal = Engine::open(cal, plain, &err);
+        auto e_ref = Engine::open(uncal, scaled, &err);
+        QVERIFY2(e_cal && e_ref, err.c_str());
+        QVERIFY(e_cal->info().fingerprint != Engine::open(uncal, plain, &err)->info().fingerprint);
+        LadmParams lp = tiny.params;
+        lp.max_len = 300;
+        const auto ids = tok->encode(read_text_file(files[0]), true).ids;
+        QVERIFY(ids.size() >= 300);
+        const std::vector<int32_t> sample(ids.begin(), ids.begin() + 300);
+        const auto a3 = e_cal->score(sample, lp), b3 = e_ref->score(sample, lp);
+        QVERIFY(a3.status == ScoreStatus::Ok && b3.status == ScoreStatus::Ok);
+        QVERIFY2(std::abs(a3.cds - b3.cds) <= 1e-5 * std::abs(b3.cds),
+                 qPrintable(QString("calibrated %1 vs engine x1.5 %2").arg(a3.cds).arg(b3.cds)));
+        // scales would compound: refused, the file untouched
+        c.scales = {2.0};
+        QVERIFY(!calibrate_query_scale(c, {}, &cr, &err));
+        QVERIFY2(err.find("already calibrated") != std::string::npos, err.c_str());
+        QCOMPARE(e_cal->score(sample, lp).cds, a3.cds);
+        c.scales = {-1.0};
+        QVERIFY(invalid_calibration_options(c).find("> 0") != std::string::npos);
+    }
 }
 
 void TestTrain::rocAuc() {
@@ -439,6 +608,7 @@ void TestTrain::matcherInit() {
         o.max_positions = 1024;
         o.export_bf16 = false;
         o.held_out_fraction = 0.3;
+        o.calibration.scales.clear();
         o.match_init = match_init;
         o.rarity_init = rarity_init;
         TrainResult r;

@@ -90,18 +90,18 @@ bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
                       std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>* pairs,
                       std::vector<std::string>* domains, std::string* error) {
     const auto files = calculator_text_files(o.text_files);
-    std::map<std::string, std::vector<std::vector<int32_t>>> held; // domain -> documents
+    std::map<std::string, std::vector<std::vector<int32_t>>> by_domain; // the chosen side's
     for (const auto& f : files) {
         if (is_held_out(f, o.held_out_fraction) == o.training_documents) continue;
         const std::string text = read_text_file(f);
         if (text.size() < 200) continue;
-        held[domain_of(f)].push_back(tok.encode(text, false).ids);
+        by_domain[domain_of(f)].push_back(tok.encode(text, false).ids);
     }
     const int64_t body = o.tokens - 1; // BOS first
     std::mt19937_64 rng(o.seed);
     // Candidates per domain, then taken round-robin so no domain fills all the pairs.
     std::vector<std::pair<std::string, std::vector<size_t>>> cand;
-    for (auto& [dom, docs] : held) {
+    for (auto& [dom, docs] : by_domain) {
         if (docs.size() < 3) continue;
         std::vector<size_t> c;
         for (size_t i = 0; i < docs.size(); ++i)
@@ -117,7 +117,7 @@ bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
         if (!any) break;
     }
     for (const auto& [dom, i] : order) {
-        const auto& docs = held[dom];
+        const auto& docs = by_domain[dom];
         const auto pieces = spliced_control(docs, i, body, rng);
         if (pieces.empty()) continue; // no other document of 64+ tokens in the domain
         std::vector<int32_t> coherent{tok.bos_id()}, spliced{tok.bos_id()};
@@ -128,7 +128,7 @@ bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
     }
     if (pairs->empty()) {
         size_t n = 0;
-        for (const auto& [_, d] : held)
+        for (const auto& [_, d] : by_domain)
             n += d.size();
         *error = "no pairs: " + std::to_string(n) +
                  (o.training_documents ? " training" : " held-out") +

@@ -20,7 +20,8 @@ the share recorded in DIR/config.json by train-calculator, else 0.10)
 against spliced controls of the same length (pieces < 512 tokens from other held-out
 documents of the domain, one piece per document while there are unused ones) and prints
 the ROC AUC of CDS as JSON, overall, per layer and per domain (coherent should score
-higher; 0.5 is chance). Defaults: 40 pairs of 8192 tokens, C = 128, d_afs = d_cds = 4.
+higher; 0.5 is chance), the mean CDS of each side per domain, and every pair's domain and
+two scores ("pair_scores"). Defaults: 40 pairs of 8192 tokens, C = 128, d_afs = d_cds = 4.
 --query-scale X: multiply every attention logit of the model by X (its query projections;
 the files are not changed), to see whether sharper (> 1) or softer (< 1) attention would
 separate the pairs better (on a calibrated model, on top of its calibration).
@@ -74,21 +75,8 @@ int cmd_eval_calculator(const std::vector<std::string>& argv) {
         std::cerr << "ladm eval-calculator: " << err << "\n";
         return kFailure;
     }
-    nlohmann::json j = {
-        {"pairs", r.pairs},
-        {"tokens", o.tokens},
-        {"held_out_fraction", o.held_out_fraction},
-        {"documents", o.training_documents ? "training" : "held-out"},
-        {"query_scale", o.query_scale},
-        {"auc", r.auc},
-        {"auc_per_layer", r.auc_per_layer},
-        {"pairs_per_domain", r.pairs_per_domain},
-        {"auc_per_domain", r.auc_per_domain},
-        {"mean_cds_coherent", r.mean_coherent},
-        {"mean_cds_spliced", r.mean_spliced},
-        {"seconds", r.seconds},
-        {"ladm_params",
-         {{"span", o.params.span}, {"d_afs", o.params.d_afs}, {"d_cds", o.params.d_cds}}}};
+    nlohmann::json j = eval_record(o, r);
+    j["seconds"] = r.seconds;
     std::cout << j.dump(2) << "\n";
     return kOk;
 }

@@ -223,4 +223,36 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
     return true;
 }
 
+nlohmann::json eval_record(const EvalOptions& o, const EvalResult& r) {
+    std::map<std::string, std::pair<double, double>> sums; // domain -> coherent, spliced
+    auto pairs = nlohmann::json::array();
+    for (size_t k = 0; k < r.coherent.size(); ++k) {
+        auto& s = sums[r.domains[k]];
+        s.first += r.coherent[k];
+        s.second += r.spliced[k];
+        pairs.push_back(
+            {{"domain", r.domains[k]}, {"coherent", r.coherent[k]}, {"spliced", r.spliced[k]}});
+    }
+    nlohmann::json means = nlohmann::json::object();
+    for (const auto& [dom, s] : sums) {
+        const double n = r.pairs_per_domain.at(dom);
+        means[dom] = {{"coherent", s.first / n}, {"spliced", s.second / n}};
+    }
+    return {{"pairs", r.pairs},
+            {"tokens", o.tokens},
+            {"held_out_fraction", o.held_out_fraction},
+            {"documents", o.training_documents ? "training" : "held-out"},
+            {"query_scale", o.query_scale},
+            {"auc", r.auc},
+            {"auc_per_layer", r.auc_per_layer},
+            {"pairs_per_domain", r.pairs_per_domain},
+            {"auc_per_domain", r.auc_per_domain},
+            {"mean_cds_coherent", r.mean_coherent},
+            {"mean_cds_spliced", r.mean_spliced},
+            {"mean_cds_per_domain", means},
+            {"pair_scores", pairs},
+            {"ladm_params",
+             {{"span", o.params.span}, {"d_afs", o.params.d_afs}, {"d_cds", o.params.d_cds}}}};
+}
+
 } // namespace ladm

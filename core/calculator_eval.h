@@ -7,6 +7,8 @@
 
 #include "core/ladm_math.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -86,5 +88,11 @@ bool evaluate_pairs(const EvalOptions& o,
 bool evaluate_calculator(const EvalOptions& o,
                          const std::function<void(int done, int total)>& progress,
                          EvalResult* result, std::string* error);
+
+// What eval-calculator prints: the options that made the pairs, the AUC overall, per layer
+// and per domain, the mean CDS of each side (overall and per domain: a domain whose
+// controls outscore another's coherent documents lowers the pooled AUC), and every pair's
+// domain and two scores, for plotting or other statistics. No timings.
+nlohmann::json eval_record(const EvalOptions& o, const EvalResult& r);
 
 } // namespace ladm

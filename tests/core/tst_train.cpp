@@ -17,6 +17,7 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <random>
 #include <set>
 
@@ -315,6 +316,28 @@ void TestTrain::trainExportResume() {
                 c.push_back(er.coherent[size_t(k)]), s.push_back(er.spliced[size_t(k)]);
         QCOMPARE(int(c.size()), n);
         QCOMPARE(er.auc_per_domain.at(dom), roc_auc(c, s));
+    }
+    // what eval-calculator prints: every pair's scores, and each domain's means of them
+    {
+        const auto rec = eval_record(eo2, er);
+        QCOMPARE(rec.at("auc").get<double>(), er.auc);
+        QCOMPARE(rec.at("documents").get<std::string>(), std::string("held-out"));
+        const auto& ps = rec.at("pair_scores");
+        QCOMPARE(int(ps.size()), er.pairs);
+        std::map<std::string, std::pair<double, double>> sum;
+        for (size_t k = 0; k < ps.size(); ++k) {
+            QCOMPARE(ps[k].at("domain").get<std::string>(), er.domains[k]);
+            QCOMPARE(ps[k].at("coherent").get<double>(), er.coherent[k]);
+            QCOMPARE(ps[k].at("spliced").get<double>(), er.spliced[k]);
+            sum[er.domains[k]].first += er.coherent[k];
+            sum[er.domains[k]].second += er.spliced[k];
+        }
+        const auto& means = rec.at("mean_cds_per_domain");
+        QCOMPARE(int(means.size()), int(er.pairs_per_domain.size()));
+        for (const auto& [dom, n] : er.pairs_per_domain) {
+            QVERIFY(qAbs(means.at(dom).at("coherent").get<double>() - sum[dom].first / n) < 1e-12);
+            QVERIFY(qAbs(means.at(dom).at("spliced").get<double>() - sum[dom].second / n) < 1e-12);
+        }
     }
     // a length LADM cannot score is refused before any pair is built, saying the minimum
     eo2.tokens = 16 + 16 + 4 * 32; // C + K0 + 4 I: no query span left

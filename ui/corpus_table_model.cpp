@@ -232,7 +232,7 @@ QVariant CorpusTableModel::data(const QModelIndex& idx, int role) const {
         case Tokens:
             return r.tokens;
         case Cds:
-            return std::isnan(r.cds) ? QVariant() : QVariant(QString::number(r.cds, 'f', 4));
+            return std::isnan(r.cds) ? QVariant() : QVariant(QString::number(r.cds, 'g', 4));
         case Status:
             return r.status;
         case Decision:

@@ -44,7 +44,7 @@ DistributionView::DistributionView(QWidget* parent)
     m_slider = new QSlider(Qt::Horizontal);
     m_slider->setRange(0, 1000);
     m_spin = new QDoubleSpinBox;
-    m_spin->setDecimals(4);
+    m_spin->setDecimals(6);
     m_spin->setSingleStep(0.001);
     m_spin->setRange(-1e9, 1e9);
 

@@ -157,7 +157,7 @@ void MainWindow::buildUi() {
     m_minCds = new QDoubleSpinBox;
     m_maxCds = new QDoubleSpinBox;
     for (auto* s : {m_minCds, m_maxCds}) {
-        s->setDecimals(4);
+        s->setDecimals(6);
         s->setRange(-1, 1e6);
         s->setSingleStep(0.01);
         s->setSpecialValueText(tr("-"));

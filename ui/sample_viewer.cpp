@@ -89,7 +89,7 @@ void SampleViewer::show(const SampleInspection& s) {
         tr("%1 tokens, status %2%3")
             .arg(s.tokens)
             .arg(s.status)
-            .arg(s.status == "ok" ? tr(", CDS %1").arg(s.cds, 0, 'f', 4) : QString()));
+            .arg(s.status == "ok" ? tr(", CDS %1").arg(s.cds, 0, 'g', 4) : QString()));
     // Plain text first (fast even for 32K-token documents), then the tints as extra
     // selections, which do not touch the document.
     m_text->setPlainText(s.text);

@@ -28,7 +28,7 @@ SelectionPanel::SelectionPanel(QWidget* parent)
     m_budget = new QLineEdit("1B");
     m_budget->setToolTip(tr("tokens: 500M, 1B, 2.5B, 1073741824"));
     m_threshold = new QDoubleSpinBox;
-    m_threshold->setDecimals(4);
+    m_threshold->setDecimals(6);
     m_threshold->setRange(-1e9, 1e9);
     m_threshold->setSingleStep(0.001);
     m_top = new QDoubleSpinBox;

@@ -83,7 +83,8 @@ void TestUi::tableModelUnderTester() {
             const int64_t sid = c->upsert_sample(fid, s, &err);
             StoredResult r;
             r.status = i % 10 ? "ok" : "too_short";
-            r.cds = (i * 37 % 101) / 100.0;
+            // s7: as small as a calibrated small calculator's scores (~1e-4)
+            r.cds = i == 7 ? 0.000234 : (i * 37 % 101) / 100.0;
             r.tokens = 1000 + i;
             c->put_result(run, sid, r, &err);
         }
@@ -97,6 +98,15 @@ void TestUi::tableModelUnderTester() {
     while (model.canFetchMore({}))
         model.fetchMore({});
     QCOMPARE(model.rowCount(), 1234);
+    // CDS is shown to 4 significant digits, so small scores stay distinguishable
+    int shown = 0;
+    for (int r = 0; r < model.rowCount(); ++r)
+        if (model.rowData(r)->key == "s7") {
+            QCOMPARE(model.data(model.index(r, CorpusTableModel::Cds), Qt::DisplayRole).toString(),
+                     QString("0.000234"));
+            ++shown;
+        }
+    QCOMPARE(shown, 1);
     model.sort(CorpusTableModel::Cds, Qt::DescendingOrder);
     QVERIFY(model.rowData(0)->cds >= model.rowData(1)->cds);
     TableFilter f;

@@ -34,7 +34,7 @@ checkpoint. Re-running with the same DIR resumes from DIR/train-state.
       sees), goes to earlier occurrences of the current token, weighted by its rarity,
       and otherwise to the BOS sink; 0 = plain language modelling
   --match-theta X (13): a token of frequency e^-X weighs as much as BOS in those targets
-  --context-factor X (8): in those targets, attention on far keys that are not matches
+  --context-factor X (32): in those targets, attention on far keys that are not matches
       counts X times, as in a context X times longer than the training sequences
   --match-init X (2.8): heads start as same-token matchers of this strength; 0 = random
   --no-rarity-init: matchers start equally strong for every token (default: in proportion

@@ -48,9 +48,10 @@ struct TrainOptions {
     // occurrence as the BOS sink gets (rarer: more, commoner: less).
     double match_theta = 13.0;
     // That loss counts attention on far keys that are not targets this many times over, as
-    // in a context this many times longer than seq_len (LADM reads 4-16K tokens); in the
-    // long phase, scaled down to keep the same simulated context (at least 1).
-    double context_factor = 8.0;
+    // in a context this many times longer than seq_len (32 x 1,024: LADM's default max_len of
+    // 32,768 tokens); in the long phase, scaled down to keep the same simulated context (at
+    // least 1).
+    double context_factor = 32.0;
     // Heads start as same-token matchers of this strength (see init_matchers); 0 = plain
     // random initialisation.
     double match_init = 2.8;

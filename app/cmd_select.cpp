@@ -192,7 +192,7 @@ int cmd_stats(const std::vector<std::string>& argv) {
                 "domain", "samples", "ok", "short", "error", "tokens", "min", "p25", "median",
                 "p75", "max");
     for (const auto& [d, s] : by)
-        std::printf("%-20s %8lld %6lld %6lld %6lld %12lld %8.4f %8.4f %8.4f %8.4f %8.4f\n",
+        std::printf("%-20s %8lld %6lld %6lld %6lld %12lld %8.3g %8.3g %8.3g %8.3g %8.3g\n",
                     d.c_str(), (long long)s.samples, (long long)s.ok, (long long)s.too_short,
                     (long long)s.error, (long long)s.tokens, quantile(s.cds, 0),
                     quantile(s.cds, 0.25), quantile(s.cds, 0.5), quantile(s.cds, 0.75),

@@ -2,6 +2,7 @@
 #include "app/args.h"
 #include "app/cache_access.h"
 #include "app/commands.h"
+#include "core/score_job.h"
 #include "core/tokenizer.h"
 #include "core/utf8.h"
 
@@ -90,13 +91,16 @@ int cmd_show(const std::vector<std::string>& argv) {
         return "  \"" + snippet(enc.text.substr(bb, be - bb)) + "\"";
     };
 
-    // Window grid anchored at L (see WindowGrid): window w ends at L - (W - 1 - w) * C.
-    const int64_t L = res->tokens_scored, W = res->windows;
-    const int64_t C = W > 0 ? (L + W - 1) / W : 128;
+    // Window grid anchored at L (see WindowGrid): window w ends at L - (W - 1 - w) * C, the
+    // first one partial when C does not divide L; C is the span the run was scored with.
+    LadmParams params;
+    for (const auto& ri : cache->runs())
+        if (ri.id == run) params = params_from_json(ri.params);
+    const int64_t L = res->tokens_scored, W = res->windows, C = params.span;
     auto wbegin = [&](int64_t w) { return std::max<int64_t>(0, L - (W - w) * C); };
     std::printf("\nquery span         AFS\n");
     for (size_t i = 0; i < res->span_starts.size() && i < res->afs.size(); ++i)
-        std::printf("[%6lld, %6lld)  %.5f%s\n", (long long)res->span_starts[i],
+        std::printf("[%6lld, %6lld)  %.4g%s\n", (long long)res->span_starts[i],
                     (long long)(res->span_starts[i] + C), res->afs[i],
                     text_of(res->span_starts[i], res->span_starts[i] + C).c_str());
 

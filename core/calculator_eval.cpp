@@ -224,20 +224,23 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
 }
 
 nlohmann::json eval_record(const EvalOptions& o, const EvalResult& r) {
-    std::map<std::string, std::pair<double, double>> sums; // domain -> coherent, spliced
+    struct Sums {
+        double coherent = 0, spliced = 0;
+        int n = 0;
+    };
+    std::map<std::string, Sums> sums;
     auto pairs = nlohmann::json::array();
     for (size_t k = 0; k < r.coherent.size(); ++k) {
         auto& s = sums[r.domains[k]];
-        s.first += r.coherent[k];
-        s.second += r.spliced[k];
+        s.coherent += r.coherent[k];
+        s.spliced += r.spliced[k];
+        ++s.n;
         pairs.push_back(
             {{"domain", r.domains[k]}, {"coherent", r.coherent[k]}, {"spliced", r.spliced[k]}});
     }
     nlohmann::json means = nlohmann::json::object();
-    for (const auto& [dom, s] : sums) {
-        const double n = r.pairs_per_domain.at(dom);
-        means[dom] = {{"coherent", s.first / n}, {"spliced", s.second / n}};
-    }
+    for (const auto& [dom, s] : sums)
+        means[dom] = {{"coherent", s.coherent / s.n}, {"spliced", s.spliced / s.n}};
     return {{"pairs", r.pairs},
             {"tokens", o.tokens},
             {"held_out_fraction", o.held_out_fraction},

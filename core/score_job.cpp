@@ -24,6 +24,18 @@ std::string params_json(const LadmParams& p) {
     return j.dump();
 }
 
+LadmParams params_from_json(const std::string& json) {
+    LadmParams p;
+    const auto j = nlohmann::json::parse(json, nullptr, false);
+    if (!j.is_object()) return p;
+    p.span = j.value("span", p.span);
+    p.d_afs = j.value("d_afs", p.d_afs);
+    p.d_cds = j.value("d_cds", p.d_cds);
+    p.max_len = j.value("max_len", p.max_len);
+    p.ablation = parse_ablation(j.value("ablation", "none")).value_or(Ablation::None);
+    return p;
+}
+
 bool run_score_job(Engine& engine, const Tokenizer& tok, const ScoreJobOptions& o,
                    const std::function<bool(const ScoreJobProgress&)>& progress,
                    const std::function<void(const Problem&)>& on_problem, ScoreJobSummary* sum,

@@ -55,7 +55,10 @@ struct ScoreJobSummary {
 // Stable shard of a sample id (FNV-1a 64 of the id, mod n): the same whatever file order.
 int shard_of(const std::string& id, int n);
 
+// The LADM parameters a run was scored with, as the cache records them (runs' params), and
+// back: what the record lacks keeps its default.
 std::string params_json(const LadmParams& p);
+LadmParams params_from_json(const std::string& json);
 
 // Runs the job with an already opened engine and tokenizer (so a worker loads them once).
 // progress is called after every sample; return false to cancel. false + *error only

@@ -124,17 +124,7 @@ void ScoringWorker::inspect(qint64 sampleId, const QString& cachePath, qint64 ru
     s.mass = QVector<float>(res->span_mass.begin(), res->span_mass.end());
     LadmParams params;
     for (const auto& ri : cache->runs())
-        if (ri.id == run) {
-            const auto j = nlohmann::json::parse(ri.params, nullptr, false);
-            if (j.is_object()) {
-                params.span = j.value("span", params.span);
-                params.d_afs = j.value("d_afs", params.d_afs);
-                params.d_cds = j.value("d_cds", params.d_cds);
-                params.max_len = j.value("max_len", params.max_len);
-                params.ablation =
-                    parse_ablation(j.value("ablation", "none")).value_or(Ablation::None);
-            }
-        }
+        if (ri.id == run) params = params_from_json(ri.params);
     s.span = params.span;
     s.interval = int(params.interval());
     if (m_tokenizer && !sample.pretokenized) {

@@ -305,6 +305,25 @@ void TestCli::statsAndShow() {
     QVERIFY(r.out.contains("CDS"));
     QVERIFY(r.out.contains("strongest distant dependencies"));
     QVERIFY(r.out.contains("query:"));
+    // The last query span is [L - C, L) with the run's span C, also when a few wide windows
+    // cover L (C = 64 here: the span cannot be inferred from L and the window count).
+    const QString wide = m_tmp.filePath("wide.db");
+    r = ladm_run({"score", "--model", m_model, "--cache", wide, "--span", "64", "--d-afs", "1",
+                  "--d-cds", "1", "--device", "cpu", "--quiet", m_corpus});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    int checked = 0;
+    for (int i = 0; i < 24; ++i) {
+        r = ladm_run({"show", "doc" + QString::number(i), "--cache", wide});
+        const auto scored = QRegularExpression(R"(\(scored (\d+)\))").match(r.out);
+        if (r.code != 0 || !scored.hasMatch() || !r.out.contains("status ok")) continue;
+        const qint64 L = scored.captured(1).toLongLong();
+        const auto last = QRegularExpression(R"(\n\[\s*(\d+),\s*(\d+)\))").match(r.out);
+        QVERIFY2(last.hasMatch(), qPrintable(r.out));
+        QCOMPARE(last.captured(1).toLongLong(), L - 64);
+        QCOMPARE(last.captured(2).toLongLong(), L);
+        ++checked;
+    }
+    QVERIFY(checked > 0);
     QCOMPARE(ladm_run({"show", "nope", "--cache", m_db}).code, 1);
 }
 

@@ -112,7 +112,9 @@ int cmd_show(const std::vector<std::string>& argv) {
     for (size_t i = 0; i < res->span_starts.size(); ++i)
         for (int64_t w = 0; w < W; ++w) {
             const int64_t t = res->span_starts[i];
-            if (t - wbegin(w) < 2 * C) continue; // distant only: skip the adjacent window
+            // distant only (not the adjacent window), and none within the first C tokens
+            // (K0: the BOS attention sink, never a PFS target)
+            if (wbegin(w) < C || t - wbegin(w) < 2 * C) continue;
             const float m = res->span_mass[i * size_t(W) + size_t(w)];
             if (m > 0) deps.push_back({m, t, w});
         }

@@ -313,7 +313,7 @@ void TestCli::statsAndShow() {
     QVERIFY2(r.code == 0, qPrintable(r.err));
     int checked = 0;
     for (int i = 0; i < 24; ++i) {
-        r = ladm_run({"show", "doc" + QString::number(i), "--cache", wide});
+        r = ladm_run({"show", "doc" + QString::number(i), "--cache", wide, "--top", "1000"});
         const auto scored = QRegularExpression(R"(\(scored (\d+)\))").match(r.out);
         if (r.code != 0 || !scored.hasMatch() || !r.out.contains("status ok")) continue;
         const qint64 L = scored.captured(1).toLongLong();
@@ -321,6 +321,11 @@ void TestCli::statsAndShow() {
         QVERIFY2(last.hasMatch(), qPrintable(r.out));
         QCOMPARE(last.captured(1).toLongLong(), L - 64);
         QCOMPARE(last.captured(2).toLongLong(), L);
+        // every listed dependency is on a window after the first C tokens (the BOS sink)
+        auto deps = QRegularExpression(R"(-> key \[(\d+), )").globalMatch(r.out);
+        QVERIFY(deps.hasNext());
+        while (deps.hasNext())
+            QVERIFY2(deps.next().captured(1).toLongLong() >= 64, qPrintable(r.out));
         ++checked;
     }
     QVERIFY(checked > 0);

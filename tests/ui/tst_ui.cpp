@@ -224,6 +224,19 @@ void TestUi::fullFlow() {
     QVERIFY(!w.viewer()->current().spanStarts.isEmpty());
     QCOMPARE(w.viewer()->current().mass.size(),
              w.viewer()->current().spanStarts.size() * w.viewer()->current().windows);
+    // the strongest distant windows of every query span: at least 2 spans back, never
+    // within the first C tokens (the BOS sink, which LADM never scores)
+    {
+        const auto& cur = w.viewer()->current();
+        int listed = 0;
+        for (int i = 0; i < cur.spanStarts.size(); ++i)
+            for (const auto& [begin, mass] : w.viewer()->strongestWindows(i, 1000)) {
+                QVERIFY(begin >= cur.span);
+                QVERIFY(cur.spanStarts[i] - begin >= 2 * cur.span);
+                ++listed;
+            }
+        QVERIFY(listed > 0);
+    }
     w.setDecision(kept.front(), "reject", "test");
     QTRY_VERIFY_WITH_TIMEOUT(std::find(w.selection().kept.begin(), w.selection().kept.end(),
                                        kept.front()) == w.selection().kept.end(),

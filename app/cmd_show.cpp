@@ -93,10 +93,7 @@ int cmd_show(const std::vector<std::string>& argv) {
 
     // Window grid anchored at L (see WindowGrid): window w ends at L - (W - 1 - w) * C, the
     // first one partial when C does not divide L; C is the span the run was scored with.
-    LadmParams params;
-    for (const auto& ri : cache->runs())
-        if (ri.id == run) params = params_from_json(ri.params);
-    const int64_t L = res->tokens_scored, W = res->windows, C = params.span;
+    const int64_t L = res->tokens_scored, W = res->windows, C = run_params(*cache, run).span;
     auto wbegin = [&](int64_t w) { return std::max<int64_t>(0, L - (W - w) * C); };
     std::printf("\nquery span         AFS\n");
     for (size_t i = 0; i < res->span_starts.size() && i < res->afs.size(); ++i)
@@ -112,9 +109,7 @@ int cmd_show(const std::vector<std::string>& argv) {
     for (size_t i = 0; i < res->span_starts.size(); ++i)
         for (int64_t w = 0; w < W; ++w) {
             const int64_t t = res->span_starts[i];
-            // distant only (not the adjacent window), and none within the first C tokens
-            // (K0: the BOS attention sink, never a PFS target)
-            if (wbegin(w) < C || t - wbegin(w) < 2 * C) continue;
+            if (!distant_window(wbegin(w), t, int(C))) continue;
             const float m = res->span_mass[i * size_t(W) + size_t(w)];
             if (m > 0) deps.push_back({m, t, w});
         }

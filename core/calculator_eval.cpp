@@ -254,8 +254,11 @@ nlohmann::json eval_record(const EvalOptions& o, const EvalResult& r) {
             {"mean_cds_spliced", r.mean_spliced},
             {"mean_cds_per_domain", means},
             {"pair_scores", pairs},
-            {"ladm_params",
-             {{"span", o.params.span}, {"d_afs", o.params.d_afs}, {"d_cds", o.params.d_cds}}}};
+            {"ladm_params", ladm_params_record(o.params)}};
+}
+
+nlohmann::json ladm_params_record(const LadmParams& p) {
+    return {{"span", p.span}, {"d_afs", p.d_afs}, {"d_cds", p.d_cds}};
 }
 
 } // namespace ladm

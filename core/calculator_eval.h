@@ -95,4 +95,7 @@ bool evaluate_calculator(const EvalOptions& o,
 // domain and two scores, for plotting or other statistics. No timings.
 nlohmann::json eval_record(const EvalOptions& o, const EvalResult& r);
 
+// {"span", "d_afs", "d_cds"}: the LADM parameters of an evaluation or calibration record.
+nlohmann::json ladm_params_record(const LadmParams& p);
+
 } // namespace ladm

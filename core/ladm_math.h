@@ -29,6 +29,14 @@ struct LadmParams {
     int64_t sink() const { return span; } // K0: the first C tokens are never a target
 };
 
+// Whether the window starting at `begin` counts as a distant dependency of the query span
+// starting at t, in the views that list them (app, ladm show): at least two spans back
+// (not the adjacent window), and not within the first C tokens (K0: the BOS attention
+// sink, which LADM never scores).
+inline bool distant_window(int64_t begin, int64_t t, int span) {
+    return begin >= span && t - begin >= 2 * int64_t(span);
+}
+
 // Returns an error message when the parameters cannot be used, empty otherwise.
 std::string validate(const LadmParams& p);
 

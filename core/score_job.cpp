@@ -36,6 +36,12 @@ LadmParams params_from_json(const std::string& json) {
     return p;
 }
 
+LadmParams run_params(Cache& cache, int64_t run) {
+    for (const auto& ri : cache.runs())
+        if (ri.id == run) return params_from_json(ri.params);
+    return {};
+}
+
 bool run_score_job(Engine& engine, const Tokenizer& tok, const ScoreJobOptions& o,
                    const std::function<bool(const ScoreJobProgress&)>& progress,
                    const std::function<void(const Problem&)>& on_problem, ScoreJobSummary* sum,

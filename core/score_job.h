@@ -59,6 +59,8 @@ int shard_of(const std::string& id, int n);
 // back: what the record lacks keeps its default.
 std::string params_json(const LadmParams& p);
 LadmParams params_from_json(const std::string& json);
+// The parameters run `run` of the cache was scored with (defaults for an unknown run).
+LadmParams run_params(Cache& cache, int64_t run);
 
 // Runs the job with an already opened engine and tokenizer (so a worker loads them once).
 // progress is called after every sample; return false to cancel. false + *error only

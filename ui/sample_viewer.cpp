@@ -2,6 +2,8 @@
 
 #include "ui/span_heatmap.h"
 
+#include "core/ladm_math.h"
+
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -119,9 +121,7 @@ QVector<QPair<qint64, float>> SampleViewer::strongestWindows(int spanIndex, int 
     const qint64 t = m_s.spanStarts[spanIndex];
     for (qint64 w = 0; w < m_s.windows; ++w) {
         const qint64 b = m_heatmap->windowBegin(w);
-        // distant windows only, none within the first C tokens (K0: the BOS attention sink,
-        // never a PFS target)
-        if (b < m_s.span || b >= t || t - b < 2 * m_s.span) continue;
+        if (!distant_window(b, t, m_s.span)) continue;
         out.push_back({b, m_s.mass[spanIndex * m_s.windows + w]});
     }
     std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.second > b.second; });

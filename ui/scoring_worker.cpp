@@ -6,8 +6,6 @@
 
 #include <QThread>
 
-#include <nlohmann/json.hpp>
-
 namespace ladm::ui {
 
 ScoringWorker::ScoringWorker() {
@@ -122,9 +120,7 @@ void ScoringWorker::inspect(qint64 sampleId, const QString& cachePath, qint64 ru
     for (auto a : res->afs)
         s.afs << a;
     s.mass = QVector<float>(res->span_mass.begin(), res->span_mass.end());
-    LadmParams params;
-    for (const auto& ri : cache->runs())
-        if (ri.id == run) params = params_from_json(ri.params);
+    const LadmParams params = run_params(*cache, run);
     s.span = params.span;
     s.interval = int(params.interval());
     if (m_tokenizer && !sample.pretokenized) {

@@ -16,6 +16,7 @@ class TestLadmMath : public QObject {
     void handWorkedAfs();
     void besselStd();
     void ablationNames();
+    void distantWindows();
 };
 
 void TestLadmMath::spanStarts_data() {
@@ -125,6 +126,16 @@ void TestLadmMath::ablationNames() {
     for (auto a : {Ablation::None, Ablation::NoStd, Ablation::NoLenWeight})
         QCOMPARE(*parse_ablation(ablation_name(a)), a);
     QVERIFY(!parse_ablation("nostd"));
+}
+
+void TestLadmMath::distantWindows() {
+    // C = 128, query span at 1024: windows from 128 (K0) to 768 (two spans back)
+    QVERIFY(!distant_window(0, 1024, 128));   // the BOS sink window
+    QVERIFY(!distant_window(127, 1024, 128)); // a partial window reaching into K0
+    QVERIFY(distant_window(128, 1024, 128));
+    QVERIFY(distant_window(768, 1024, 128));
+    QVERIFY(!distant_window(769, 1024, 128)); // the adjacent window
+    QVERIFY(!distant_window(1024, 1024, 128));
 }
 
 QTEST_APPLESS_MAIN(TestLadmMath)

@@ -13,7 +13,7 @@ namespace {
 const char* kHelp =
     R"(usage: ladm eval-calculator --model DIR [--pairs N] [--tokens N] [--span C] [--seed N]
                             [--held-out F] [--query-scale X] [--training-documents]
-                            [--text FILE]...
+                            [--target-attention] [--text FILE]...
 
 Scores held-out documents (the hash split train-calculator used: --held-out defaults to
 the share recorded in DIR/config.json by train-calculator, else 0.10)
@@ -27,11 +27,14 @@ the files are not changed), to see whether sharper (> 1) or softer (< 1) attenti
 separate the pairs better (on a calibrated model, on top of its calibration).
 --training-documents: pairs from the training documents instead (as calibrate-calculator
 uses; not an evaluation).
+--target-attention: score the pairs with the attention train-calculator's supervision
+asks for (each query on earlier occurrences of its token, weighted by rarity, else BOS;
+the recipe recorded in DIR/config.json) instead of the model's: the recipe's ceiling.
 )";
 } // namespace
 
 int cmd_eval_calculator(const std::vector<std::string>& argv) {
-    Args a(argv, {"help", "training-documents"},
+    Args a(argv, {"help", "training-documents", "target-attention"},
            {"model", "pairs", "tokens", "span", "seed", "held-out", "text", "query-scale"});
     if (a.flag("help")) {
         std::cout << kHelp;
@@ -46,6 +49,7 @@ int cmd_eval_calculator(const std::vector<std::string>& argv) {
     o.model_dir = *a.get("model");
     o.text_files = a.all("text");
     o.training_documents = a.flag("training-documents");
+    o.target_attention = a.flag("target-attention");
     try {
         if (auto v = a.get("pairs")) o.pairs = std::stoi(*v);
         if (auto v = a.get("tokens")) o.tokens = std::stoi(*v);

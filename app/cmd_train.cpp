@@ -33,7 +33,11 @@ checkpoint. Re-running with the same DIR resumes from DIR/train-state.
       head's attention beyond 64 tokens, renormalised with BOS (what LADM's span softmax
       sees), goes to earlier occurrences of the current token, weighted by its rarity,
       and otherwise to the BOS sink; 0 = plain language modelling
-  --match-theta X (13): a token of frequency e^-X weighs as much as BOS in those targets
+  --match-theta X (14): a token of frequency e^-X weighs as much as BOS in those targets
+  --global-rarity: a token's frequency in those targets is over all the training text
+      (default: within its kind of text — licences, changelogs, C headers, Python, else its
+      folder — for kinds of 20 or more files, so what every file of a kind shares is
+      common there, and retrieval means a document's own names in every kind alike)
   --context-factor X (32): in those targets, attention on far keys that are not matches
       counts X times, as in a context X times longer than the training sequences
   --match-init X (2.8): heads start as same-token matchers of this strength; 0 = random
@@ -51,7 +55,7 @@ checkpoint, and through the calibrated one), a unigram baseline and the calibrat
 }
 
 int cmd_train_calculator(const std::vector<std::string>& argv) {
-    Args a(argv, {"help", "fp32", "no-rarity-init"},
+    Args a(argv, {"help", "fp32", "no-rarity-init", "global-rarity"},
            {"out",
             "steps",
             "seq-len",
@@ -128,6 +132,7 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
     }
     o.text_files = a.all("text");
     o.rarity_init = !a.flag("no-rarity-init");
+    o.domain_rarity = !a.flag("global-rarity");
     o.export_bf16 = !a.flag("fp32");
     TrainResult r;
     std::string err;

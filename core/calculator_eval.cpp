@@ -1,5 +1,6 @@
 #include "core/calculator_eval.h"
 
+#include "core/calculator_curriculum.h"
 #include "core/calculator_train.h"
 #include "core/engine.h"
 #include "core/source_text.h"
@@ -7,15 +8,14 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
-
-namespace fs = std::filesystem;
+#include <unordered_map>
 
 namespace ladm {
 
@@ -75,17 +75,6 @@ std::vector<int32_t> spliced_control(const std::vector<std::vector<int32_t>>& do
     return out;
 }
 
-namespace {
-// The domain of a source file, as in the demo corpus; other files: their folder.
-std::string domain_of(const std::string& p) {
-    if (p.find("/common-licenses/") != std::string::npos) return "Licenses";
-    if (p.find("/share/doc/") != std::string::npos) return "Changelogs";
-    if (p.find("/include/") != std::string::npos) return "C-headers";
-    if (fs::path(p).extension() == ".py") return "Python";
-    return fs::path(p).parent_path().string();
-}
-} // namespace
-
 bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
                       std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>* pairs,
                       std::vector<std::string>* domains, std::string* error) {
@@ -95,7 +84,7 @@ bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
         if (is_held_out(f, o.held_out_fraction) == o.training_documents) continue;
         const std::string text = read_text_file(f);
         if (text.size() < 200) continue;
-        by_domain[domain_of(f)].push_back(tok.encode(text, false).ids);
+        by_domain[text_domain(f)].push_back(tok.encode(text, false).ids);
     }
     const int64_t body = o.tokens - 1; // BOS first
     std::mt19937_64 rng(o.seed);
@@ -139,7 +128,68 @@ bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
     return true;
 }
 
+double target_attention_cds(const std::vector<int32_t>& s, const std::vector<float>& match_weight,
+                            const LadmParams& p) {
+    const auto L = int64_t(s.size());
+    const auto starts = query_span_starts(L, p);
+    if (starts.empty()) return 0;
+    const WindowGrid grid(L, p.span);
+    std::unordered_map<int32_t, std::vector<int64_t>> at; // token -> positions after BOS
+    for (int64_t i = 1; i < L; ++i)
+        at[s[size_t(i)]].push_back(i);
+    double sum = 0;
+    for (int64_t t : starts) {
+        std::vector<double> mass(size_t(grid.count()), 0.0);
+        for (int64_t i = t; i < t + p.span; ++i) {
+            const auto& v = at[s[size_t(i)]];
+            const auto n = std::lower_bound(v.begin(), v.end(), t) - v.begin(); // before t
+            const double w = match_weight[size_t(i)], z = 1.0 + w * double(n);
+            mass[size_t(grid.index_of(0))] += 1.0 / z;
+            for (auto k = 0; k < n; ++k)
+                mass[size_t(grid.index_of(v[size_t(k)]))] += w / z;
+        }
+        sum += aggregated_focus(t, L, pairwise_focus(t, mass, grid, p), p);
+    }
+    return sum / double(starts.size());
+}
+
 namespace {
+// The targets' match weights for the pairs of each domain (see EvalOptions::target_attention).
+bool target_weights(const EvalOptions& o, std::map<std::string, std::vector<float>>* by_domain,
+                    const std::vector<std::string>& domains, std::string* error) {
+    auto tok = Tokenizer::from_dir(o.model_dir, error);
+    if (!tok) return false;
+    TrainOptions t;
+    t.match_theta = 13; // train-calculator's before it recorded it
+    t.domain_rarity = false;
+    std::ifstream f(o.model_dir + "/config.json");
+    const auto j = nlohmann::json::parse(f, nullptr, false);
+    if (!j.is_discarded() && j.is_object() && j.contains("ladm_studio_training")) {
+        const auto& r = j["ladm_studio_training"];
+        t.match_theta = r.value("match_theta", t.match_theta);
+        t.domain_rarity = r.value("domain_rarity", false);
+    }
+    std::vector<std::vector<int32_t>> docs;
+    std::vector<std::string> kinds;
+    for (const auto& file : calculator_text_files(o.text_files)) {
+        if (is_held_out(file, o.held_out_fraction)) continue;
+        const std::string text = read_text_file(file);
+        if (text.size() < 200) continue; // as train-calculator
+        docs.push_back(tok->encode(text, false).ids);
+        kinds.push_back(text_domain(file));
+    }
+    if (docs.empty()) {
+        *error = "no training documents to measure token frequencies on";
+        return false;
+    }
+    const auto r = token_rarity(t, docs, kinds, int32_t(tok->vocab_size()));
+    for (const auto& d : domains) {
+        const auto c = std::find(r.class_names.begin(), r.class_names.end(), d);
+        (*by_domain)[d] = r.weight[size_t(c - r.class_names.begin())]; // last row: all text
+    }
+    return true;
+}
+
 bool ladm_params_for(const EvalOptions& o, LadmParams* p, std::string* error) {
     *p = o.params;
     p->max_len = o.tokens;
@@ -170,12 +220,30 @@ bool evaluate_pairs(const EvalOptions& o,
         *error = "no pairs to score";
         return false;
     }
-    EngineOptions eo;
-    eo.query_scale = o.query_scale;
-    auto engine = Engine::open(o.model_dir, eo, error);
-    if (!engine) return false;
+    std::unique_ptr<Engine> engine;
+    std::map<std::string, std::vector<float>> weights; // target_attention's, per domain
+    if (o.target_attention) {
+        if (!target_weights(o, &weights, pair_domain, error)) return false;
+    } else {
+        EngineOptions eo;
+        eo.query_scale = o.query_scale;
+        engine = Engine::open(o.model_dir, eo, error);
+        if (!engine) return false;
+    }
+    auto score = [&](const std::vector<int32_t>& s, const std::string& domain) {
+        if (engine) return engine->score(s, p);
+        std::vector<float> w(s.size());
+        for (size_t i = 0; i < s.size(); ++i)
+            w[i] = weights[domain][size_t(s[i])];
+        ScoreResult r;
+        r.status = ScoreStatus::Ok;
+        r.cds = target_attention_cds(s, w, p);
+        r.cds_per_layer = {r.cds};
+        return r;
+    };
     for (size_t k = 0; k < pairs.size(); ++k) {
-        const auto a = engine->score(pairs[k].first, p), b = engine->score(pairs[k].second, p);
+        const auto a = score(pairs[k].first, pair_domain[k]),
+                   b = score(pairs[k].second, pair_domain[k]);
         for (const auto* r : {&a, &b})
             if (r->status != ScoreStatus::Ok) {
                 *error = std::string("scoring the ") + (r == &a ? "coherent" : "spliced") +
@@ -246,6 +314,7 @@ nlohmann::json eval_record(const EvalOptions& o, const EvalResult& r) {
             {"held_out_fraction", o.held_out_fraction},
             {"documents", o.training_documents ? "training" : "held-out"},
             {"query_scale", o.query_scale},
+            {"attention", o.target_attention ? "training targets" : "model"},
             {"auc", r.auc},
             {"auc_per_layer", r.auc_per_layer},
             {"pairs_per_domain", r.pairs_per_domain},

@@ -31,6 +31,11 @@ struct EvalOptions {
     LadmParams params;
     uint64_t seed = 1;
     double query_scale = 1.0; // EngineOptions::query_scale (a diagnostic of attention sharpness)
+    // Score with the attention train-calculator's supervision asks for instead of the
+    // model's (target_attention_cds, with the match_theta and domain_rarity recorded in
+    // model_dir/config.json and the token frequencies of the training documents): what the
+    // recipe would reach on these pairs if the model learnt its targets exactly.
+    bool target_attention = false;
 };
 
 struct EvalResult {
@@ -67,6 +72,12 @@ bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
 // so the evaluation uses the files that training left out; fallback when the checkpoint
 // was not made by train-calculator.
 double recorded_held_out_fraction(const std::string& dir, double fallback);
+
+// The CDS (one layer) of attention that does exactly what train-calculator's supervision
+// asks: each query i of a span puts match_weight[i] on every occurrence of its token
+// before the span (after BOS) and 1 on BOS, normalised over the keys before the span.
+double target_attention_cds(const std::vector<int32_t>& s, const std::vector<float>& match_weight,
+                            const LadmParams& p);
 
 // Mann-Whitney AUC of a (positives) over b (negatives).
 double roc_auc(const std::vector<double>& pos, const std::vector<double>& neg);

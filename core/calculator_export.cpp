@@ -92,6 +92,7 @@ bool export_checkpoint(const TrainOptions& o, int64_t vocab,
           {"lr", o.lr},
           {"retrieval_weight", o.retrieval_weight},
           {"match_theta", o.match_theta},
+          {"domain_rarity", o.domain_rarity},
           {"context_factor", o.context_factor},
           {"held_out_fraction", o.held_out_fraction}}}};
     if (!write_json(dir / "config.json", cfg, error)) return false;

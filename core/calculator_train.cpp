@@ -88,7 +88,7 @@ bool train_calculator(const TrainOptions& o,
         }
         // 1. Text, split train / held-out by a hash of the path.
         const auto files = calculator_text_files(o.text_files);
-        std::vector<std::string> train_text, held_text;
+        std::vector<std::string> train_text, held_text, train_kind;
         std::ofstream sources(dir / "training-sources.txt"); // exactly which text was used
         sources << "# split  bytes  path (train-calculator; held-out files are for evaluation)\n";
         for (const auto& f : files) {
@@ -97,6 +97,7 @@ bool train_calculator(const TrainOptions& o,
             const bool held = is_held_out(f, o.held_out_fraction);
             sources << (held ? "held-out " : "train ") << t.size() << " " << f << "\n";
             (held ? held_text : train_text).push_back(std::move(t));
+            if (!held) train_kind.push_back(text_domain(f));
         }
         sources.close();
         if (train_text.empty() || held_text.empty()) {
@@ -170,21 +171,12 @@ bool train_calculator(const TrainOptions& o,
             held_docs.push_back(tok->encode(t, false).ids);
 
         // 3. Model, optimizer, and the saved state when resuming.
-        // Token frequencies in the training text (add-one): for the matcher initialisation
-        // and the retrieval targets' rarity.
+        // Token frequencies in the training text (add-one): the unigram baseline; per kind
+        // of text (domain_rarity) for the retrieval targets' rarity and the matchers.
         const auto V = int32_t(tok->vocab_size());
-        std::vector<double> neg_log_freq(static_cast<size_t>(V));
-        {
-            std::vector<double> counts(size_t(V), 1.0);
-            double total = double(V);
-            for (const auto& d : train_docs)
-                for (int32_t t : d)
-                    counts[size_t(t)] += 1, total += 1;
-            for (size_t t = 0; t < size_t(V); ++t)
-                neg_log_freq[t] = -std::log(counts[t] / total);
-        }
+        const auto rare = token_rarity(o, train_docs, train_kind, V);
         torch::manual_seed(o.seed);
-        CalculatorNet net(o, V, neg_log_freq);
+        CalculatorNet net(o, V, rare.init_neg_log_freq);
         torch::optim::AdamW opt(
             net.tensors(),
             torch::optim::AdamWOptions(o.lr).betas({0.9, 0.95}).weight_decay(o.weight_decay));
@@ -220,12 +212,8 @@ bool train_calculator(const TrainOptions& o,
                 std::fprintf(stderr, "warning: %s\n", export_error.c_str());
         };
 
-        // Token rarity for the retrieval targets: exp(-log frequency - match_theta), so a
-        // token of frequency e^-theta weighs as much as the BOS sink.
-        std::vector<float> rarity(static_cast<size_t>(V));
-        for (size_t t = 0; t < size_t(V); ++t)
-            rarity[t] = float(std::exp(neg_log_freq[t] - o.match_theta));
-        Batcher train_b{o, train_docs, tok->bos_id(), V}, held_b{o, held_docs, tok->bos_id(), V};
+        Batcher train_b{o, train_docs, tok->bos_id(), V, &rare.doc_class},
+            held_b{o, held_docs, tok->bos_id(), V};
         const auto t0 = std::chrono::steady_clock::now();
         double window_loss = 0, window_retrieval = 0;
         int window = 0;
@@ -241,10 +229,11 @@ bool train_calculator(const TrainOptions& o,
             const double prog = std::min(1.0, double(step) / std::max(1, o.steps));
             auto targets = torch::zeros({B, T, T});
             for (int b = 0; b < B; ++b) {
-                std::vector<int32_t> seq;
-                train_b.build(rng, T, false, prog, &ids, &pos, &seq);
+                std::vector<int32_t> seq, seq_class;
+                train_b.build(rng, T, false, prog, &ids, &pos, &seq, &seq_class);
                 if (o.retrieval_weight > 0)
-                    retrieval_targets(seq, rarity, CalculatorNet::kLocal,
+                    retrieval_targets(seq, rare.match_weights(seq, seq_class),
+                                      CalculatorNet::kLocal,
                                       targets.data_ptr<float>() + int64_t(b) * T * T);
             }
             auto tids = torch::tensor(ids).view({B, T});
@@ -354,7 +343,7 @@ bool train_calculator(const TrainOptions& o,
         int64_t n = 0;
         for (int b = 0; b < eval_seqs; ++b)
             for (int i = 1; i < o.seq_len; ++i)
-                nll += neg_log_freq[size_t(ids[size_t(b * o.seq_len + i)])], ++n;
+                nll += rare.neg_log_freq[size_t(ids[size_t(b * o.seq_len + i)])], ++n;
         res->unigram_loss = nll / double(n);
 
         // 5. The attention temperature, chosen on training documents, folded into the

@@ -46,7 +46,14 @@ struct TrainOptions {
     double retrieval_weight = 1.0;
     // A token of frequency e^-match_theta draws as much of that attention to each earlier
     // occurrence as the BOS sink gets (rarer: more, commoner: less).
-    double match_theta = 13.0;
+    double match_theta = 14.0;
+    // Frequency measured within the kind of text the token was read in (text_domain of its
+    // file: licences, changelogs, C headers, Python, or the folder), for kinds of at least
+    // kMinDomainDocuments training files; otherwise over all the text. What a header has
+    // in common with every other header (include guards, __THROW) is then common, and
+    // retrieval means the document's own names in every kind of text alike, so CDS has one
+    // scale across domains. false = over all the text for every token.
+    bool domain_rarity = true;
     // That loss counts attention on far keys that are not targets this many times over, as
     // in a context this many times longer than seq_len (32 x 1,024: LADM's default max_len of
     // 32,768 tokens); in the long phase, scaled down to keep the same simulated context (at
@@ -106,13 +113,21 @@ bool train_calculator(const TrainOptions& o,
                       TrainResult* result, std::string* error);
 
 // The long-range attention targets for one training sequence s (BOS first): out is
-// row-major [T x T], zeroed by the caller. Row i puts weight rarity[s[i]] on every
+// row-major [T x T], zeroed by the caller. Row i puts weight match_weight[i] on every
 // position j >= 1 more than `local` tokens back holding the same token, and 1 on the BOS
 // at 0, normalised to sum to 1: a rare name used again draws attention back to where it
-// appeared, common tokens stay on the sink. rarity[t] = exp(-log frequency(t) -
-// match_theta) in training.
-void retrieval_targets(const std::vector<int32_t>& s, const std::vector<float>& rarity,
+// appeared, common tokens stay on the sink. In training match_weight[i] = exp(-log
+// frequency(s[i]) - match_theta), the frequency within the text's kind (domain_rarity).
+void retrieval_targets(const std::vector<int32_t>& s, const std::vector<float>& match_weight,
                        int64_t local, float* out);
+
+// Training files of one kind needed for its own token frequencies (domain_rarity).
+constexpr int kMinDomainDocuments = 20;
+
+// The kind of text a file holds, as in the demo corpus (Licenses, Changelogs, C-headers,
+// Python); other files: their folder. The domains of eval-calculator's pairs, and of
+// domain_rarity.
+std::string text_domain(const std::string& path);
 
 // Why `o` cannot be trained (a size, count or fraction out of range, named with its value),
 // or empty. train_calculator refuses such options before reading any text.

@@ -2,6 +2,7 @@
 // checkpoint loads through the engine and gives the same held-out loss as the training
 // forward, and a second run resumes from the saved state.
 #include "core/calculator_calibrate.h"
+#include "core/calculator_curriculum.h"
 #include "core/calculator_eval.h"
 #include "core/calculator_train.h"
 #include "core/engine.h"
@@ -33,6 +34,8 @@ class TestTrain : public QObject {
     void farAttentionCe();
     void splicedControl();
     void matcherInit();
+    void tokenRarityByDomain();
+    void targetAttentionCds();
 };
 
 void TestTrain::trainExportResume() {
@@ -339,6 +342,22 @@ void TestTrain::trainExportResume() {
             QVERIFY(qAbs(means.at(dom).at("spliced").get<double>() - sum[dom].second / n) < 1e-12);
         }
     }
+    // the same pairs scored with the supervision's target attention instead of the model's
+    {
+        EvalOptions t = eo2;
+        t.target_attention = true;
+        EvalResult tr;
+        QVERIFY2(evaluate_calculator(t, {}, &tr, &err), err.c_str());
+        QCOMPARE(tr.pairs, er.pairs);
+        QCOMPARE(tr.domains, er.domains);
+        QCOMPARE(int(tr.auc_per_layer.size()), 1);
+        QVERIFY(tr.coherent != er.coherent);
+        for (int k = 0; k < tr.pairs; ++k)
+            QVERIFY(tr.coherent[size_t(k)] >= 0 && tr.spliced[size_t(k)] >= 0);
+        QCOMPARE(eval_record(t, tr).at("attention").get<std::string>(),
+                 std::string("training targets"));
+        QCOMPARE(eval_record(eo2, er).at("attention").get<std::string>(), std::string("model"));
+    }
     // a length LADM cannot score is refused before any pair is built, saying the minimum
     eo2.tokens = 16 + 16 + 4 * 32; // C + K0 + 4 I: no query span left
     QVERIFY(!evaluate_calculator(eo2, {}, &er, &err));
@@ -490,8 +509,11 @@ void TestTrain::textFilesAndSplit() {
 void TestTrain::retrievalTargets() {
     // BOS a b a c a b with rarity(a) = 2, rarity(b) = 0.5, rarity(c) = 9
     const std::vector<int32_t> s{1, 10, 11, 10, 12, 10, 11};
-    std::vector<float> rarity(16, 0.0f);
-    rarity[10] = 2, rarity[11] = 0.5f, rarity[12] = 9;
+    std::vector<float> by_token(16, 0.0f);
+    by_token[10] = 2, by_token[11] = 0.5f, by_token[12] = 9;
+    std::vector<float> rarity; // each query's match weight
+    for (int32_t t : s)
+        rarity.push_back(by_token[size_t(t)]);
     const size_t T = s.size();
     std::vector<float> out(T * T, 0.0f);
     retrieval_targets(s, rarity, /*local=*/0, out.data());
@@ -719,3 +741,100 @@ void TestTrain::matcherInit() {
 
 QTEST_GUILESS_MAIN(TestTrain)
 #include "tst_train.moc"
+
+void TestTrain::tokenRarityByDomain() {
+    // Two kinds of text with 20 files each and one file of a third kind: "headers" use
+    // token 10 in every file, "python" files use it once each; tokens 30.. and 50.. are
+    // each kind's own. With domain_rarity, token 10 is common among headers (a small match
+    // weight there) and rare in Python (a large one); the lone file's kind is too small
+    // for its own frequencies and uses those over all the text.
+    std::vector<std::vector<int32_t>> docs;
+    std::vector<std::string> kinds;
+    for (int f = 0; f < 20; ++f) {
+        std::vector<int32_t> h, py;
+        for (int i = 0; i < 50; ++i)
+            h.push_back(i % 2 ? 10 : 30 + i % 7), py.push_back(50 + i % 9);
+        py[0] = 10;
+        docs.push_back(h), kinds.push_back("C-headers");
+        docs.push_back(py), kinds.push_back("Python");
+    }
+    docs.push_back({10, 10, 60, 61}), kinds.push_back("/usr/share/misc");
+    TrainOptions o;
+    o.match_theta = 3;
+    const auto r = token_rarity(o, docs, kinds, 64);
+    QCOMPARE(r.class_names, (std::vector<std::string>{"C-headers", "Python"}));
+    QCOMPARE(r.doc_class[0], 0);
+    QCOMPARE(r.doc_class[1], 1);
+    QCOMPARE(r.doc_class[40], Batcher::kNoDomain);
+    // add-one frequencies: token 10 in headers: 501 of 64 + 1000; in Python 21 of 64 + 1000
+    QVERIFY(std::abs(r.weight[0][10] - float(std::exp(-std::log(501.0 / 1064) - 3))) < 1e-5);
+    QVERIFY(std::abs(r.weight[1][10] - float(std::exp(-std::log(21.0 / 1064) - 3))) < 1e-4);
+    QVERIFY(r.weight[1][10] > 20 * r.weight[0][10]);
+    // over all the text: 500 + 20 + 2 occurrences of 10 in 2004 tokens (+ 64 add-one)
+    QVERIFY(std::abs(r.weight[2][10] - float(std::exp(-std::log(523.0 / 2068) - 3))) < 1e-5);
+    QVERIFY(std::abs(r.neg_log_freq[10] + std::log(523.0 / 2068)) < 1e-9);
+    // each query's weight follows the class of the text it was read in
+    const auto w = r.match_weights({10, 10, 10}, {0, 1, Batcher::kNoDomain});
+    QCOMPARE(w[0], r.weight[0][10]);
+    QCOMPARE(w[1], r.weight[1][10]);
+    QCOMPARE(w[2], r.weight[2][10]);
+    // the matchers start at the average over occurrences: 500 in headers, 20 in Python,
+    // 2 in the lone file (over all the text)
+    const double avg = (500 * -std::log(501.0 / 1064) + 20 * -std::log(21.0 / 1064) +
+                        2 * -std::log(523.0 / 2068)) /
+                       522;
+    QVERIFY(std::abs(r.init_neg_log_freq[10] - avg) < 1e-9);
+    // without domain_rarity every document uses the frequencies over all the text
+    o.domain_rarity = false;
+    const auto g = token_rarity(o, docs, kinds, 64);
+    QVERIFY(g.class_names.empty());
+    QCOMPARE(g.doc_class[1], Batcher::kNoDomain);
+    QCOMPARE(g.match_weights({10}, {Batcher::kNoDomain})[0], r.weight[2][10]);
+    QCOMPARE(g.init_neg_log_freq[10], g.neg_log_freq[10]);
+
+    // The batcher reports each token's class: the kinds' own tokens carry their class,
+    // whatever the curriculum does with them (passages, repeats, gaps).
+    o.copy_fraction = 0.8;
+    Batcher b{o, docs, 1, 64, &r.doc_class};
+    std::mt19937_64 rng(3);
+    int labelled = 0;
+    for (int k = 0; k < 20; ++k) {
+        std::vector<int64_t> ids, pos;
+        std::vector<int32_t> seq, cls;
+        b.build(rng, 300, false, 0.5, &ids, &pos, &seq, &cls);
+        QCOMPARE(cls.size(), seq.size());
+        QCOMPARE(cls[0], Batcher::kNoDomain); // BOS
+        for (size_t i = 1; i < seq.size(); ++i) {
+            if (cls[i] == 0) QVERIFY2(seq[i] == 10 || (seq[i] >= 30 && seq[i] < 37), "header");
+            if (cls[i] == 1) QVERIFY2(seq[i] == 10 || (seq[i] >= 50 && seq[i] < 59), "python");
+            labelled += cls[i] != Batcher::kNoDomain;
+        }
+    }
+    QVERIFY(labelled > 20 * 200); // most tokens are text, not random passages
+}
+
+void TestTrain::targetAttentionCds() {
+    // C = 16, d_afs = d_cds = 2 (I = 32, K0 = 16), L = 177: one query span, t = 161, and
+    // PFS windows [129,145), [97,113), [65,81), [33,49). Queries 161..164 have earlier
+    // occurrences at 33..36 (weights 1, 3, 1, 1) and query 170 repeats 161's token: its
+    // occurrence at 161 is in the span (not a key), the one at 33 counts. Every other
+    // token is unique. Mass on [33,49): 1/2 + 3/4 + 1/2 + 1/2 + 1/2 = 2.75, the rest on BOS.
+    std::vector<int32_t> s(177);
+    for (size_t i = 0; i < s.size(); ++i)
+        s[i] = int32_t(1000 + i);
+    s[0] = 1;
+    for (int r = 0; r < 4; ++r)
+        s[size_t(33 + r)] = s[size_t(161 + r)];
+    s[170] = s[161];
+    std::vector<float> w(s.size(), 1.0f);
+    w[162] = 3;
+    LadmParams p;
+    p.span = 16, p.d_afs = 2, p.d_cds = 2;
+    // PFS (k = 1..4) = 0, 0, 0, 2.75: mean 0.6875, sigma = sqrt((3 * 0.6875^2 + 2.0625^2) / 3)
+    const double sigma = std::sqrt((3 * 0.6875 * 0.6875 + 2.0625 * 2.0625) / 3);
+    const double afs = sigma * (161.0 / 177) * (2.75 * 128 / 177);
+    QVERIFY2(std::abs(target_attention_cds(s, w, p) - afs) < 1e-12,
+             qPrintable(QString::number(target_attention_cds(s, w, p))));
+    // no weight on matches: everything on BOS, which LADM never scores
+    QCOMPARE(target_attention_cds(s, std::vector<float>(s.size(), 0.0f), p), 0.0);
+}

@@ -223,6 +223,11 @@ bool evaluate_pairs(const EvalOptions& o,
     std::unique_ptr<Engine> engine;
     std::map<std::string, std::vector<float>> weights; // target_attention's, per domain
     if (o.target_attention) {
+        if (o.query_scale != 1.0) {
+            *error = "a query scale applies to the model's attention, not to the training "
+                     "targets (--target-attention)";
+            return false;
+        }
         if (!target_weights(o, &weights, pair_domain, error)) return false;
     } else {
         EngineOptions eo;

@@ -357,6 +357,9 @@ void TestTrain::trainExportResume() {
         QCOMPARE(eval_record(t, tr).at("attention").get<std::string>(),
                  std::string("training targets"));
         QCOMPARE(eval_record(eo2, er).at("attention").get<std::string>(), std::string("model"));
+        t.query_scale = 1.25; // the targets have no temperature: refused, not ignored
+        QVERIFY(!evaluate_calculator(t, {}, &tr, &err));
+        QVERIFY2(err.find("--target-attention") != std::string::npos, err.c_str());
     }
     // a length LADM cannot score is refused before any pair is built, saying the minimum
     eo2.tokens = 16 + 16 + 4 * 32; // C + K0 + 4 I: no query span left

@@ -1,8 +1,8 @@
 // Opening the cache and choosing the run for the read-side commands.
 #pragma once
 
-#include "core/cache.h"
-#include "core/selection.h"
+#include "core/curate/recipe.h"
+#include "core/store/cache.h"
 
 #include <iostream>
 #include <optional>
@@ -28,15 +28,6 @@ inline std::unique_ptr<Cache> open_cache_run(const std::string& cmd, const std::
         return nullptr;
     }
     return cache;
-}
-
-inline std::vector<Candidate> candidates_of(const std::vector<ResultRow>& rows) {
-    std::vector<Candidate> c;
-    c.reserve(rows.size());
-    for (const auto& r : rows)
-        c.push_back(
-            {r.sample_id, r.domain, r.cds, r.tokens, r.status == "ok", r.override_decision});
-    return c;
 }
 
 } // namespace ladm::cli

@@ -1,9 +1,9 @@
 // ladm demo-corpus OUT.jsonl.zst
-#include "app/args.h"
 #include "app/commands.h"
-#include "core/demo_corpus.h"
-#include "core/install_paths.h"
-#include "core/tokenizer.h"
+#include "cli/args.h"
+#include "core/corpus/demo_corpus.h"
+#include "core/text/install_paths.h"
+#include "core/text/tokenizer.h"
 
 #include <iostream>
 

@@ -1,7 +1,7 @@
 // ladm export --cache DB OUT
-#include "app/args.h"
 #include "app/commands.h"
-#include "core/exporter.h"
+#include "cli/args.h"
+#include "core/curate/exporter.h"
 
 #include <iostream>
 

@@ -1,7 +1,7 @@
 // ladm merge DIR --cache DB
-#include "app/args.h"
 #include "app/commands.h"
-#include "core/shard_merge.h"
+#include "cli/args.h"
+#include "core/curate/shard_merge.h"
 
 #include <iostream>
 

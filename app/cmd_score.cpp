@@ -1,14 +1,13 @@
 // ladm score --model DIR --cache DB INPUT...
-#include "app/args.h"
 #include "app/commands.h"
-#include "core/install_paths.h"
-#include "core/score_job.h"
-#include "core/selection.h"
-#include "core/shard_merge.h"
+#include "cli/args.h"
+#include "core/curate/selection.h"
+#include "core/curate/shard_merge.h"
+#include "core/jobs/score_job.h"
+#include "core/jobs/shard_task.h"
+#include "core/text/install_paths.h"
 
 #include <filesystem>
-#include <fstream>
-#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -188,7 +187,7 @@ int cmd_score(const std::vector<std::string>& argv) {
         std::error_code ec;
         std::filesystem::create_directories(shard_dir, ec);
         if (o.cache_path.empty())
-            o.cache_path = task_db_path(shard_dir, o.shard_index, o.shard_count);
+            o.cache_path = ShardTask{shard_dir, o.shard_index, o.shard_count}.db_path();
     }
     EngineOptions eo;
     eo.device = a.get("device").value_or("auto");
@@ -207,20 +206,14 @@ int cmd_score(const std::vector<std::string>& argv) {
     }
     for (const auto& w : engine->info().warnings)
         std::cerr << "warning: " << w << "\n";
-    const std::string marker =
-        shard_dir.empty() ? "" : task_marker_path(shard_dir, o.shard_index, o.shard_count);
-    const std::string failed =
-        shard_dir.empty() ? "" : task_failed_path(shard_dir, o.shard_index, o.shard_count);
-    if (!marker.empty()) {
-        std::ifstream mf(marker);
-        const auto m = nlohmann::json::parse(mf, nullptr, false);
-        if (m.is_object() && m.value("model_fingerprint", "") == engine->info().fingerprint &&
-            m.value("ladm_params", "") == params_json(o.params)) {
+    const ShardTask task{shard_dir, o.shard_index, o.shard_count};
+    if (!shard_dir.empty()) {
+        if (shard_task_complete(task, engine->info().fingerprint, o.params)) {
             std::cerr << "task " << o.shard_index << " of " << o.shard_count
-                      << " already complete (" << marker << ")\n";
+                      << " already complete (" << task.marker_path() << ")\n";
             return kOk;
         }
-        std::filesystem::remove(failed);
+        shard_task_begin(task);
     }
     const bool quiet = a.flag("quiet");
     if (!quiet)
@@ -259,22 +252,13 @@ int cmd_score(const std::vector<std::string>& argv) {
     }
     if (!ok) {
         std::cerr << "ladm score: " << err << "\n";
-        if (!failed.empty()) std::ofstream(failed) << err << "\n";
+        if (!shard_dir.empty()) shard_task_failed(task, err);
         return kFailure;
     }
-    if (!marker.empty()) {
-        nlohmann::json m = {{"task", o.shard_index},
-                            {"tasks", o.shard_count},
-                            {"model_fingerprint", engine->info().fingerprint},
-                            {"ladm_params", params_json(o.params)},
-                            {"samples", t.samples},
-                            {"scored", t.scored},
-                            {"cached", t.cached},
-                            {"failed", t.failed},
-                            {"bad_input", sum.problems.size()}};
-        const std::string tmp = marker + ".tmp";
-        std::ofstream(tmp) << m.dump(2) << "\n";
-        std::filesystem::rename(tmp, marker); // atomic: a marker is whole or absent
+    if (!shard_dir.empty() &&
+        !shard_task_finished(task, engine->info().fingerprint, o.params, sum, &err)) {
+        std::cerr << "ladm score: " << err << "\n";
+        return kFailure;
     }
     return kOk;
 }

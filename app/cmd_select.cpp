@@ -1,10 +1,8 @@
 // ladm select / ladm stats / ladm override
-#include "app/args.h"
 #include "app/cache_access.h"
 #include "app/commands.h"
+#include "cli/args.h"
 
-#include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -44,14 +42,6 @@ const char* kOverrideHelp = R"(usage: ladm override --cache DB ID keep|reject|cl
 
 Sets or clears a manual decision for one sample; selections and exports honour it.
 )";
-
-double quantile(std::vector<double> v, double q) {
-    if (v.empty()) return NAN;
-    std::sort(v.begin(), v.end());
-    const double pos = q * double(v.size() - 1);
-    const size_t lo = size_t(std::floor(pos)), hi = size_t(std::ceil(pos));
-    return v[lo] + (v[hi] - v[lo]) * (pos - double(lo));
-}
 
 } // namespace
 
@@ -99,23 +89,7 @@ int cmd_select(const std::vector<std::string>& argv) {
         std::cerr << "ladm select: " << res.error << "\n";
         return kUsage;
     }
-    nlohmann::json recipe = {
-        {"mode", select_mode_name(rc.mode)}, {"run", run}, {"budget", rc.budget}};
-    if (rc.threshold) recipe["threshold"] = *rc.threshold;
-    if (!rc.domain_thresholds.empty()) recipe["domain_thresholds"] = rc.domain_thresholds;
-    if (rc.top_fraction) recipe["top_fraction"] = *rc.top_fraction;
-    if (rc.top_count) recipe["top_count"] = *rc.top_count;
-    if (rc.mode == SelectMode::Reference || rc.mode == SelectMode::BudgetExact)
-        recipe["percent"] = res.percent;
-    nlohmann::json domains = nlohmann::json::object();
-    for (const auto& [d, s] : res.domains)
-        domains[d] = {{"kept_samples", s.kept_samples},
-                      {"total_samples", s.total_samples},
-                      {"kept_tokens", s.kept_tokens},
-                      {"total_tokens", s.total_tokens}};
-    recipe["domains"] = domains;
-    recipe["kept_tokens"] = res.kept_tokens;
-    recipe["kept_samples"] = res.kept.size();
+    const nlohmann::json recipe = recipe_json(rc, run, res);
     std::string err;
     const std::string name = a.get("name").value_or("default");
     if (!cache->save_selection(name, recipe.dump(), res.kept, &err)) {
@@ -156,23 +130,7 @@ int cmd_stats(const std::vector<std::string>& argv) {
     int64_t run = 0;
     auto cache = open_cache_run("stats", *a.get("cache"), a.get("run"), &run);
     if (!cache) return kFailure;
-    struct Acc {
-        int64_t samples = 0, ok = 0, too_short = 0, error = 0, tokens = 0;
-        std::vector<double> cds;
-    };
-    std::map<std::string, Acc> by;
-    for (const auto& r : cache->results(run)) {
-        for (Acc* acc : {&by[r.domain], &by["(all)"]}) {
-            ++acc->samples;
-            acc->tokens += r.tokens;
-            if (r.status == "ok")
-                ++acc->ok, acc->cds.push_back(r.cds);
-            else if (r.status == "too_short")
-                ++acc->too_short;
-            else
-                ++acc->error;
-        }
-    }
+    const auto by = domain_stats(cache->results(run));
     const double qs[] = {0, 0.1, 0.25, 0.5, 0.75, 0.9, 1};
     if (a.flag("json")) {
         nlohmann::json j = {{"run", run}, {"domains", nlohmann::json::object()}};

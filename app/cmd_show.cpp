@@ -1,10 +1,10 @@
 // ladm show ID --cache DB [--model DIR]
-#include "app/args.h"
 #include "app/cache_access.h"
 #include "app/commands.h"
-#include "core/score_job.h"
-#include "core/tokenizer.h"
-#include "core/utf8.h"
+#include "cli/args.h"
+#include "core/curate/inspection.h"
+#include "core/store/run_params.h"
+#include "core/text/tokenizer.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -82,51 +82,28 @@ int cmd_show(const std::vector<std::string>& argv) {
     }
     auto text_of = [&](int64_t b, int64_t e) -> std::string {
         if (!tok || enc.ids.empty()) return {};
-        b = std::clamp<int64_t>(b, 0, int64_t(enc.ids.size()));
-        e = std::clamp<int64_t>(e, b, int64_t(enc.ids.size()));
-        if (b == e) return {};
-        const utf8::CharIndex idx(enc.text);
-        const size_t bb = idx.byte_of_char(enc.offsets[size_t(b)].first);
-        const size_t be = idx.byte_of_char(enc.offsets[size_t(e - 1)].second);
-        return "  \"" + snippet(enc.text.substr(bb, be - bb)) + "\"";
+        const std::string t = token_range_text(enc, b, e);
+        return t.empty() ? t : "  \"" + snippet(t) + "\"";
     };
 
-    // Window grid anchored at L (see WindowGrid): window w ends at L - (W - 1 - w) * C, the
-    // first one partial when C does not divide L; C is the span the run was scored with.
-    const int64_t L = res->tokens_scored, W = res->windows, C = run_params(*cache, run).span;
-    auto wbegin = [&](int64_t w) { return std::max<int64_t>(0, L - (W - w) * C); };
+    const StoredWindows grid{res->tokens_scored, res->windows, run_params(*cache, run).span};
+    const int64_t C = grid.span;
     std::printf("\nquery span         AFS\n");
     for (size_t i = 0; i < res->span_starts.size() && i < res->afs.size(); ++i)
         std::printf("[%6lld, %6lld)  %.4g%s\n", (long long)res->span_starts[i],
                     (long long)(res->span_starts[i] + C), res->afs[i],
                     text_of(res->span_starts[i], res->span_starts[i] + C).c_str());
 
-    struct Dep {
-        float mass;
-        int64_t t, w;
-    };
-    std::vector<Dep> deps;
-    for (size_t i = 0; i < res->span_starts.size(); ++i)
-        for (int64_t w = 0; w < W; ++w) {
-            const int64_t t = res->span_starts[i];
-            if (!distant_window(wbegin(w), t, int(C))) continue;
-            const float m = res->span_mass[i * size_t(W) + size_t(w)];
-            if (m > 0) deps.push_back({m, t, w});
-        }
-    std::sort(deps.begin(), deps.end(), [](const Dep& a, const Dep& b) { return a.mass > b.mass; });
     const size_t top = a.get("top") ? size_t(std::stoul(*a.get("top"))) : 10;
     std::printf("\nstrongest distant dependencies (mass of the query span's attention, layer and "
                 "head mean)\n");
-    for (size_t i = 0; i < std::min(top, deps.size()); ++i) {
-        const auto& d = deps[i];
-        const int64_t kb = wbegin(d.w),
-                      ke = wbegin(d.w + 1 < W ? d.w + 1 : W) + (d.w + 1 < W ? 0 : C);
+    for (const auto& d : strongest_dependencies(res->span_starts, res->span_mass, grid, top)) {
         std::printf("query [%lld, %lld) -> key [%lld, %lld)  mass %.4f  distance %lld\n",
-                    (long long)d.t, (long long)(d.t + C), (long long)kb,
-                    (long long)std::min(ke, kb + C), d.mass, (long long)(d.t - kb));
+                    (long long)d.query_begin, (long long)d.query_end, (long long)d.key_begin,
+                    (long long)d.key_end, d.mass, (long long)d.distance());
         if (tok)
-            std::printf("   query:%s\n   key:  %s\n", text_of(d.t, d.t + C).c_str(),
-                        text_of(kb, std::min(ke, kb + C)).c_str());
+            std::printf("   query:%s\n   key:  %s\n", text_of(d.query_begin, d.query_end).c_str(),
+                        text_of(d.key_begin, d.key_end).c_str());
     }
     return kOk;
 }

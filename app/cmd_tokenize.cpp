@@ -1,7 +1,7 @@
 // ladm tokenize --model DIR [--text TEXT] [--no-special]
 // Prints what the calculator sees: ids, each token's character offsets and its string.
 #include "app/commands.h"
-#include "core/tokenizer.h"
+#include "core/text/tokenizer.h"
 
 #include <iostream>
 #include <iterator>

@@ -120,7 +120,7 @@ std::string prepare_model(const std::string& name, const fs::path& tmp, std::str
     } else if (name == "default") {
         const fs::path bundled = fs::path(LADM_SOURCE_DIR) / "resources" / "calculator";
         if (fs::exists(bundled / "config.json", ec)) return bundled.string();
-        // The bundled calculator's shape (see resources/README.md), random weights.
+        // The bundled calculator's shape (see resources/calculator/README.md), random weights.
         s.hidden = 256;
         s.heads = 4;
         s.kv_heads = 2;

@@ -9,10 +9,10 @@
 // while reading (gzip: deflate blocks with a 32 KiB window; zstd: frame starts; a
 // single-frame .zst as the zstd CLI writes has none) — and cache writes (samples + results with a
 // 60 x 256 span matrix, one transaction each, as `ladm score` commits them).
-#include "core/cache.h"
-#include "core/corpus.h"
-#include "core/jsonl_writer.h"
-#include "core/score_job.h"
+#include "core/corpus/corpus.h"
+#include "core/corpus/jsonl_writer.h"
+#include "core/jobs/score_job.h"
+#include "core/store/cache.h"
 
 #include <nlohmann/json.hpp>
 

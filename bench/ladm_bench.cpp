@@ -1,7 +1,7 @@
 // ladm-bench: how fast and how lean the scoring engine is on this machine.
 //
 //   ladm-bench [--json] [--contexts 2048,4096,...] [--models tinyllama-shape,default]
-//              [--threads N] [--no-naive]
+//              [--threads N] [--no-naive] [--device cpu|cuda|cuda:N]
 //
 // Measures the fp32 GEMM rate first, then for every (model, L): tokens/s, achieved
 // GFLOP/s (FLOPs counted analytically for the work a scoring forward must do), peak RSS,
@@ -10,8 +10,8 @@
 // Every measurement runs in a fresh child process so peak RSS is its own.
 #include "bench/bench_common.h"
 #include "bench/naive_scorer.h"
-#include "core/engine.h"
-#include "core/forward.h"
+#include "core/model/engine.h"
+#include "core/model/forward.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -47,9 +47,10 @@ double gemm_gflops() {
 
 // Child: score one random sequence of L tokens with the engine (or the naive path) and
 // print one JSON line.
-int run_child(const std::string& dir, int64_t L, bool naive, int threads, int64_t budget_mb) {
+int run_child(const std::string& dir, int64_t L, bool naive, int threads, int64_t budget_mb,
+              const std::string& device) {
     EngineOptions o;
-    o.device = "cpu";
+    o.device = device;
     o.threads = threads;
     if (budget_mb > 0) o.attention_budget_bytes = budget_mb << 20;
     std::string err;
@@ -106,6 +107,7 @@ int main(int argc, char** argv) {
     bool as_json = false, with_naive = true;
     int threads = 0;
     int64_t budget_mb = 0;
+    std::string device = "cpu";
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto next = [&]() -> std::string {
@@ -120,7 +122,8 @@ int main(int argc, char** argv) {
             const int64_t L = std::stoll(next());
             const bool naive = next() == "naive";
             const int th = std::stoi(next());
-            return run_child(dir, L, naive, th, std::stoll(next()));
+            const int64_t mb = std::stoll(next());
+            return run_child(dir, L, naive, th, mb, next());
         } else if (a == "--json")
             as_json = true;
         else if (a == "--no-naive")
@@ -133,10 +136,13 @@ int main(int argc, char** argv) {
             threads = std::stoi(next());
         else if (a == "--budget-mb")
             budget_mb = std::stoll(next());
+        else if (a == "--device")
+            device = next();
         else if (a == "--help" || a == "-h") {
             std::cout << "usage: ladm-bench [--json] [--contexts 2048,4096] "
                          "[--models tinyllama-shape,default] [--threads N] [--no-naive]\n"
-                         "                  [--budget-mb N: attention logits per step]\n";
+                         "                  [--budget-mb N: attention logits per step] "
+                         "[--device cpu|cuda|cuda:N]\n";
             return 0;
         } else {
             std::cerr << "unknown option " << a << " (see --help)\n";
@@ -168,10 +174,11 @@ int main(int argc, char** argv) {
         bool naive_fits = with_naive;
         for (int64_t L : contexts) {
             json run = {{"model", model}, {"L", L}};
-            json child = bench::run_self(argv[0],
-                                         {"--child", dir, std::to_string(L), "engine",
-                                          std::to_string(threads), std::to_string(budget_mb)},
-                                         &err);
+            json child =
+                bench::run_self(argv[0],
+                                {"--child", dir, std::to_string(L), "engine",
+                                 std::to_string(threads), std::to_string(budget_mb), device},
+                                &err);
             if (child.is_null()) {
                 std::cerr << model << " L=" << L << ": " << err << "\n";
                 continue;
@@ -187,10 +194,11 @@ int main(int argc, char** argv) {
             run["naive_tokens_per_s"] = nullptr;
             naive_fits = naive_fits && bench::naive_fits(dir, L);
             if (naive_fits) {
-                json nchild = bench::run_self(argv[0],
-                                              {"--child", dir, std::to_string(L), "naive",
-                                               std::to_string(threads), std::to_string(budget_mb)},
-                                              &err);
+                json nchild =
+                    bench::run_self(argv[0],
+                                    {"--child", dir, std::to_string(L), "naive",
+                                     std::to_string(threads), std::to_string(budget_mb), device},
+                                    &err);
                 if (!nchild.is_null()) {
                     run["naive_tokens_per_s"] = double(L) / nchild["seconds"].get<double>();
                     run["naive_peak_rss_mb"] = nchild["peak_rss_mb"];

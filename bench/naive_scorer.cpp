@@ -1,9 +1,9 @@
 #include "bench/naive_scorer.h"
 
 #include "bench/bench_common.h"
-#include "core/forward.h"
-#include "core/model_weights.h"
-#include "core/rope.h"
+#include "core/model/forward.h"
+#include "core/model/model_weights.h"
+#include "core/model/rope.h"
 
 #include <cmath>
 #include <limits>

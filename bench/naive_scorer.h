@@ -3,7 +3,7 @@
 // layer's post-RoPE queries and keys, then a separate span-attention pass per layer.
 #pragma once
 
-#include "core/ladm_math.h"
+#include "core/model/ladm_math.h"
 
 #include <cstdint>
 #include <string>

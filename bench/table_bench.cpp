@@ -2,8 +2,8 @@
 // cache (default 1,000,000 scored samples): opening the table (count + first page),
 // sorting, filtering, fetching a page, loading all candidates, one selection pass.
 //   ladm-table-bench [--rows N]
-#include "core/cache.h"
-#include "core/selection.h"
+#include "core/curate/selection.h"
+#include "core/store/cache.h"
 #include "ui/corpus_table_model.h"
 
 #include <QCoreApplication>

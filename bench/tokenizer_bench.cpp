@@ -6,7 +6,7 @@
 // /usr/share/common-licenses (varied English prose, present on every Debian machine), up
 // to N MB (default 16). Models default to the reference tokenizers in
 // tests/reference/node_modules (installed by scripts/test.sh).
-#include "core/tokenizer.h"
+#include "core/text/tokenizer.h"
 
 #include <nlohmann/json.hpp>
 

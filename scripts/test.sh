@@ -11,3 +11,8 @@ BUILD_DIR=${BUILD_DIR:-build}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build "$BUILD_DIR" -j"$(nproc)"
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j1 "$@"
+# The engine alone, as it is built on a GPU machine without Qt or SQLite (docs/gpu.md):
+# core/model, ladm-bench and the engine's suites.
+cmake -S . -B "$BUILD_DIR-engine" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLADM_ENGINE_ONLY=ON
+cmake --build "$BUILD_DIR-engine" -j"$(nproc)"
+ctest --test-dir "$BUILD_DIR-engine" --output-on-failure -j1

@@ -1,6 +1,6 @@
 #include "ui/corpus_table_model.h"
 
-#include "core/cache.h"
+#include "core/store/cache.h"
 
 #include <QColor>
 #include <QFont>

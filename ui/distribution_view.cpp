@@ -1,5 +1,7 @@
 #include "ui/distribution_view.h"
 
+#include "core/curate/recipe.h"
+
 #include <QBarCategoryAxis>
 #include <QBoxPlotSeries>
 #include <QBoxSet>
@@ -21,15 +23,6 @@
 #include <set>
 
 namespace ladm::ui {
-
-namespace {
-double quantile(const std::vector<double>& v, double q) { // v sorted
-    if (v.empty()) return 0;
-    const double pos = q * double(v.size() - 1);
-    const size_t a = size_t(std::floor(pos)), b = size_t(std::ceil(pos));
-    return v[a] + (v[b] - v[a]) * (pos - double(a));
-}
-} // namespace
 
 DistributionView::DistributionView(QWidget* parent)
     : QWidget(parent) {
@@ -103,7 +96,7 @@ void DistributionView::setCandidates(const std::vector<Candidate>& c, bool parti
             if (x.scored) all.push_back(x.cds);
         std::sort(all.begin(), all.end());
         QSignalBlocker b(m_spin);
-        m_spin->setValue(all.empty() ? m_lo : quantile(all, 0.5));
+        m_spin->setValue(all.empty() ? m_lo : quantile_sorted(all, 0.5));
     }
     const QString cur = m_domain->currentText();
     {
@@ -181,9 +174,9 @@ void DistributionView::rebuild() {
         std::sort(v.begin(), v.end());
         auto* set = new QBoxSet(QString::fromStdString(d));
         set->setValue(QBoxSet::LowerExtreme, v.front());
-        set->setValue(QBoxSet::LowerQuartile, quantile(v, 0.25));
-        set->setValue(QBoxSet::Median, quantile(v, 0.5));
-        set->setValue(QBoxSet::UpperQuartile, quantile(v, 0.75));
+        set->setValue(QBoxSet::LowerQuartile, quantile_sorted(v, 0.25));
+        set->setValue(QBoxSet::Median, quantile_sorted(v, 0.5));
+        set->setValue(QBoxSet::UpperQuartile, quantile_sorted(v, 0.75));
         set->setValue(QBoxSet::UpperExtreme, v.back());
         box->append(set);
         names << QString::fromStdString(d);

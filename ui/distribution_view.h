@@ -2,7 +2,7 @@
 // domain, and the selection threshold drawn on the histogram, movable by slider or spin box.
 #pragma once
 
-#include "core/selection.h"
+#include "core/curate/selection.h"
 
 #include <QWidget>
 

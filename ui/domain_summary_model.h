@@ -1,7 +1,7 @@
 // Per-domain kept / total samples and tokens of the current selection (plus a total row).
 #pragma once
 
-#include "core/selection.h"
+#include "core/curate/selection.h"
 
 #include <QAbstractTableModel>
 #include <QVector>

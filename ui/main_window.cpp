@@ -1,7 +1,7 @@
 #include "ui/main_window.h"
 
-#include "core/cache.h"
-#include "core/install_paths.h"
+#include "core/store/cache.h"
+#include "core/text/install_paths.h"
 #include "ui/corpus_table_model.h"
 #include "ui/distribution_view.h"
 #include "ui/sample_viewer.h"

@@ -3,7 +3,7 @@
 // window only sends it commands and shows what comes back.
 #pragma once
 
-#include "core/selection.h"
+#include "core/curate/selection.h"
 #include "ui/scoring_worker.h"
 
 #include <QMainWindow>

@@ -1,8 +1,9 @@
 // MainWindow: candidates, selection, review and decisions, the "why" panel, export.
 #include "ui/main_window.h"
 
-#include "core/cache.h"
-#include "core/exporter.h"
+#include "core/curate/exporter.h"
+#include "core/curate/recipe.h"
+#include "core/store/cache.h"
 #include "ui/corpus_table_model.h"
 #include "ui/distribution_view.h"
 #include "ui/sample_viewer.h"
@@ -91,13 +92,14 @@ void MainWindow::reloadCandidates() {
         auto cache = Cache::open(path.toStdString(), &err);
         auto v = std::make_shared<std::vector<Candidate>>();
         std::set<std::string> domains;
-        if (cache)
-            for (const auto& r : cache->results(run, /*corpus_order=*/false)) {
-                v->push_back({r.sample_id, r.domain, r.cds, r.tokens, r.status == "ok",
-                              r.override_decision});
+        if (cache) {
+            const auto rows = cache->results(run, /*corpus_order=*/false);
+            *v = candidates_of(rows);
+            for (const auto& r : rows) {
                 l.keys.push_back(r.key);
                 domains.insert(r.domain);
             }
+        }
         for (const auto& d : domains)
             l.domains << QString::fromStdString(d);
         l.candidates = v;
@@ -294,18 +296,7 @@ bool MainWindow::exportTo(const QString& out, const QString& rejected, const QSt
         return false;
     }
     // Save the current selection under "default", then export it.
-    nlohmann::json recipe = {
-        {"mode", select_mode_name(m_recipe.mode)}, {"run", m_run}, {"budget", m_recipe.budget}};
-    if (m_recipe.mode == SelectMode::Threshold && m_recipe.threshold)
-        recipe["threshold"] = *m_recipe.threshold;
-    if (m_recipe.mode == SelectMode::Top && m_recipe.top_fraction)
-        recipe["top_fraction"] = *m_recipe.top_fraction;
-    recipe["percent"] = m_selection.percent;
-    for (const auto& [d, s] : m_selection.domains)
-        recipe["domains"][d] = {{"kept_samples", s.kept_samples},
-                                {"total_samples", s.total_samples},
-                                {"kept_tokens", s.kept_tokens},
-                                {"total_tokens", s.total_tokens}};
+    const nlohmann::json recipe = recipe_json(m_recipe, m_run, m_selection);
     std::string err;
     if (!m_cache->save_selection("default", recipe.dump(), m_selection.kept, &err)) {
         *error = QString::fromStdString(err);

@@ -2,7 +2,7 @@
 
 #include "ui/span_heatmap.h"
 
-#include "core/ladm_math.h"
+#include "core/model/ladm_math.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>

@@ -1,7 +1,7 @@
 #include "ui/scoring_worker.h"
 
-#include "core/cache.h"
-#include "core/utf8.h"
+#include "core/store/cache.h"
+#include "core/text/utf8.h"
 #include "ui/span_heatmap.h"
 
 #include <QThread>

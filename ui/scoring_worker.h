@@ -3,8 +3,8 @@
 // and reuses it for scoring runs and for inspecting single samples.
 #pragma once
 
-#include "core/engine.h"
-#include "core/score_job.h"
+#include "core/jobs/score_job.h"
+#include "core/model/engine.h"
 
 #include <QImage>
 #include <QObject>

@@ -2,7 +2,7 @@
 // keep, and the review controls (step through kept / dropped / borderline samples).
 #pragma once
 
-#include "core/selection.h"
+#include "core/curate/selection.h"
 
 #include <QWidget>
 

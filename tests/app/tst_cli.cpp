@@ -1,10 +1,10 @@
 // The `ladm` command line end to end, run as a user runs it (a child process): scoring
 // with bad input in the corpus, resume after the scorer is killed with SIGKILL, select,
 // override, export round trip, stats, show.
-#include "core/cache.h"
-#include "core/corpus.h"
-#include "core/jsonl_writer.h"
-#include "core/score_job.h"
+#include "core/corpus/corpus.h"
+#include "core/corpus/jsonl_writer.h"
+#include "core/jobs/score_job.h"
+#include "core/store/cache.h"
 #include "tests/support/tiny_model.h"
 
 #include <QJsonDocument>

@@ -3,7 +3,7 @@
 //   ladm-test-fixture corpus FILE N MINLEN SEED JSONL corpus over three domains
 //   ladm-test-fixture count DB                  results in a cache file
 //   ladm-test-fixture compare A.db B.db TOL     same samples, CDS within TOL (exit 1 if not)
-#include "core/cache.h"
+#include "core/store/cache.h"
 #include "tests/support/tiny_model.h"
 
 #include <cmath>

@@ -5,7 +5,7 @@
 // it shares no code with the engine's loader or forward.
 #pragma once
 
-#include "core/ladm_math.h"
+#include "core/model/ladm_math.h"
 
 #include <cstdint>
 #include <string>

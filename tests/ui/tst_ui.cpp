@@ -2,8 +2,8 @@
 // QAbstractItemModelTester, a full flow (open a corpus, score it with a tiny checkpoint in
 // the background, set a budget, override a sample, export, verify the file), and the
 // longest event-loop stall while scoring.
-#include "core/cache.h"
-#include "core/corpus.h"
+#include "core/corpus/corpus.h"
+#include "core/store/cache.h"
 #include "tests/support/tiny_model.h"
 #include "ui/corpus_table_model.h"
 #include "ui/domain_summary_model.h"

@@ -1,0 +1,216 @@
+#include "core/curate/exporter.h"
+
+#include "core/corpus/jsonl_writer.h"
+#include "core/corpus/line_source.h"
+
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+namespace fs = std::filesystem;
+
+namespace ladm {
+
+std::string with_score(const std::string& raw, const std::string& key, const std::string& value) {
+    const size_t end = raw.find_last_of('}');
+    if (end == std::string::npos) return raw;
+    const size_t open = raw.find('{');
+    const bool empty = raw.find_first_not_of(" \t\r\n", open + 1) == end;
+    return raw.substr(0, end) + (empty ? "" : ", ") + nlohmann::json(key).dump() + ": " + value +
+           raw.substr(end);
+}
+
+namespace {
+
+// Visits the raw record of every row, reading each input file once, front to back.
+bool for_each_record(const std::vector<const ResultRow*>& rows, const CorpusOptions& o,
+                     const std::function<bool(const ResultRow&, const std::string&)>& fn,
+                     std::string* error) {
+    std::map<std::string, std::vector<const ResultRow*>> by_file;
+    for (const auto* r : rows)
+        by_file[r->loc.file].push_back(r);
+    for (auto& [file, list] : by_file) {
+        std::sort(list.begin(), list.end(),
+                  [](auto* a, auto* b) { return a->loc.line < b->loc.line; });
+        if (list.front()->loc.line == 0) { // whole-file samples
+            for (const auto* r : list) {
+                std::ifstream in(file, std::ios::binary);
+                if (!in) {
+                    *error = file + ": cannot read";
+                    return false;
+                }
+                std::string text((std::istreambuf_iterator<char>(in)),
+                                 std::istreambuf_iterator<char>());
+                nlohmann::json j = {
+                    {"id", r->key}, {"text", text}, {"meta", {{"domain", r->domain}}}};
+                if (!fn(*r, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)))
+                    return false;
+            }
+            continue;
+        }
+        uint64_t max_len = o.max_line_bytes;
+        for (const auto* r : list)
+            max_len = std::max<uint64_t>(max_len, r->loc.length + 1);
+        auto src = LineSource::open(file, max_len, error);
+        if (!src) return false;
+        Line line;
+        size_t k = 0;
+        while (k < list.size() && src->next(&line)) {
+            while (k < list.size() && list[k]->loc.line < line.number)
+                ++k; // line vanished?
+            if (k < list.size() && list[k]->loc.line == line.number) {
+                if (line.offset != list[k]->loc.offset) {
+                    *error = file + ":" + std::to_string(line.number) +
+                             ": the file changed since it was scored "
+                             "(score it again first)";
+                    return false;
+                }
+                if (!fn(*list[k], line.text)) return false;
+                ++k;
+            }
+        }
+        if (k < list.size()) {
+            *error = file + ":" + std::to_string(list[k]->loc.line) + ": record not found" +
+                     (src->error().empty() ? " (the file is shorter than when it was scored)"
+                                           : ": " + src->error());
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string now_iso() {
+    const std::time_t t = std::time(nullptr);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    return buf;
+}
+
+} // namespace
+
+bool export_selection(Cache& cache, const ExportOptions& o, ExportSummary* sum,
+                      std::string* error) {
+    std::vector<int64_t> kept_ids;
+    std::string recipe_text;
+    if (!cache.load_selection(o.selection, &kept_ids, &recipe_text, error)) return false;
+    nlohmann::json recipe = nlohmann::json::parse(recipe_text, nullptr, false);
+    const int64_t run = recipe.is_object() && recipe.contains("run") ? recipe["run"].get<int64_t>()
+                                                                     : cache.latest_run();
+    const auto rows = cache.results(run);
+    const std::set<int64_t> kept(kept_ids.begin(), kept_ids.end());
+
+    auto out = JsonlWriter::open(o.out_path, error);
+    if (!out) return false;
+    std::unique_ptr<JsonlWriter> rej;
+    if (!o.rejected_path.empty() && o.format == "jsonl") {
+        rej = JsonlWriter::open(o.rejected_path, error);
+        if (!rej) return false;
+    }
+
+    std::vector<const ResultRow*> todo;
+    for (const auto& r : rows)
+        if (o.format == "ladm-scores" ? r.status == "ok" : (kept.count(r.sample_id) || rej))
+            todo.push_back(&r);
+
+    bool ok = true;
+    if (o.format == "ladm-scores") {
+        // The authors' sorted_by_score.jsonl: index, score, meta, rank (1 = highest CDS).
+        std::map<int64_t, nlohmann::json> meta;
+        ok = for_each_record(
+            todo, o.corpus,
+            [&](const ResultRow& r, const std::string& raw) {
+                auto j = nlohmann::json::parse(raw, nullptr, false);
+                meta[r.sample_id] = j.is_object() && j.contains("meta")
+                                        ? j["meta"]
+                                        : nlohmann::json{{"domain", r.domain}};
+                return true;
+            },
+            error);
+        std::sort(todo.begin(), todo.end(), [](auto* a, auto* b) {
+            return a->cds != b->cds ? a->cds > b->cds : a->sample_id < b->sample_id;
+        });
+        int64_t rank = 0;
+        for (const auto* r : todo) {
+            if (!ok) break;
+            nlohmann::json line = {{"index", r->key},
+                                   {"score", r->cds},
+                                   {"meta", meta[r->sample_id]},
+                                   {"rank", ++rank}};
+            if (!out->write_line(line.dump())) {
+                *error = out->error();
+                ok = false;
+            }
+            ++sum->kept;
+        }
+    } else {
+        ok = for_each_record(
+            todo, o.corpus,
+            [&](const ResultRow& r, const std::string& raw) {
+                const std::string value = r.status == "ok" ? nlohmann::json(r.cds).dump() : "null";
+                const std::string line = with_score(raw, o.score_key, value);
+                JsonlWriter* w = kept.count(r.sample_id) ? out.get() : rej.get();
+                if (!w->write_line(line)) {
+                    *error = w->error();
+                    return false;
+                }
+                ++(w == out.get() ? sum->kept : sum->rejected);
+                return true;
+            },
+            error);
+    }
+    if (!out->close() && ok) {
+        *error = out->error();
+        ok = false;
+    }
+    if (rej && !rej->close() && ok) {
+        *error = rej->error();
+        ok = false;
+    }
+    if (!ok || !o.write_recipe) return ok;
+
+    // selection.json: inputs with hashes, model and parameters, the recipe, overrides.
+    nlohmann::json doc;
+    doc["created"] = now_iso();
+    doc["output"] = o.out_path;
+    doc["format"] = o.format;
+    doc["score_key"] = o.score_key;
+    doc["exported_samples"] = sum->kept;
+    doc["rejected_samples"] = sum->rejected;
+    doc["selection"] = {{"name", o.selection}, {"recipe", recipe}};
+    for (const auto& ri : cache.runs())
+        if (ri.id == run)
+            doc["run"] = {{"id", ri.id},
+                          {"model_fingerprint", ri.fingerprint},
+                          {"ladm_params", nlohmann::json::parse(ri.params, nullptr, false)},
+                          {"code_version", ri.code_version},
+                          {"created", ri.created}};
+    doc["inputs"] = nlohmann::json::array();
+    auto q = cache.db().prepare("SELECT path, size, mtime, hash FROM files ORDER BY path");
+    while (q.step())
+        doc["inputs"].push_back({{"path", q.col_text(0)},
+                                 {"size", q.col_int(1)},
+                                 {"mtime_ns", q.col_int(2)},
+                                 {"quick_hash", q.col_text(3)}});
+    doc["overrides"] = nlohmann::json::array();
+    auto ov = cache.db().prepare(
+        "SELECT sample_key, decision, note, created FROM overrides ORDER BY sample_key");
+    while (ov.step())
+        doc["overrides"].push_back({{"id", ov.col_text(0)},
+                                    {"decision", ov.col_text(1)},
+                                    {"note", ov.col_text(2)},
+                                    {"created", ov.col_text(3)}});
+    sum->recipe_path = (fs::path(o.out_path).parent_path() / "selection.json").string();
+    std::ofstream f(sum->recipe_path);
+    f << doc.dump(2) << "\n";
+    if (!f.good()) {
+        *error = sum->recipe_path + ": write failed";
+        return false;
+    }
+    return true;
+}
+
+} // namespace ladm

@@ -1,0 +1,34 @@
+// Export of a selection: the original records byte for byte plus the score under a
+// configurable key, optionally the rejected set, and a selection.json recipe beside the
+// output. --format ladm-scores writes the authors' sorted_by_score.jsonl layout instead.
+#pragma once
+
+#include "core/store/cache.h"
+
+#include <string>
+
+namespace ladm {
+
+struct ExportOptions {
+    std::string out_path;
+    std::string rejected_path; // optional
+    std::string score_key = "ladm_cds";
+    std::string format = "jsonl"; // jsonl | ladm-scores
+    std::string selection = "default";
+    CorpusOptions corpus; // for reading records back
+    bool write_recipe = true;
+};
+
+struct ExportSummary {
+    int64_t kept = 0, rejected = 0;
+    std::string recipe_path;
+};
+
+bool export_selection(Cache& cache, const ExportOptions& o, ExportSummary* summary,
+                      std::string* error);
+
+// `raw` with "key": value inserted before its closing brace; the rest byte for byte.
+std::string with_score(const std::string& raw, const std::string& key,
+                       const std::string& value_json);
+
+} // namespace ladm

@@ -1,0 +1,45 @@
+// One sample's evidence, for `ladm show` and the desktop app's sample view: where the
+// C-windows of a stored result lie, which earlier windows its query spans attend to most,
+// and the text of a token range.
+#pragma once
+
+#include "core/text/tokenizer.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ladm {
+
+// The window grid of a stored result (see WindowGrid): windows of C tokens anchored at the
+// scored length L, window w ending at L - (W - 1 - w) * C, the first one partial when C
+// does not divide L.
+struct StoredWindows {
+    int64_t tokens = 0;  // L
+    int64_t windows = 0; // W
+    int span = 0;        // C
+    int64_t begin(int64_t w) const;
+    // The end of window w's key range as shown: the next window's begin, at most C on.
+    int64_t end(int64_t w) const;
+};
+
+struct Dependency {
+    size_t span_index = 0; // into span_starts
+    int64_t query_begin = 0, query_end = 0;
+    int64_t key_begin = 0, key_end = 0;
+    float mass = 0; // of the query span's attention on the window (layer and head mean)
+    int64_t distance() const { return query_begin - key_begin; }
+};
+
+// The strongest distant dependencies (distant_window: neither the BOS sink window nor the
+// span's neighbours), strongest first, at most `top`. span_mass is row-major
+// [span_starts.size() x windows]; only_span >= 0 limits them to that query span.
+std::vector<Dependency> strongest_dependencies(const std::vector<int64_t>& span_starts,
+                                               const std::vector<float>& span_mass,
+                                               const StoredWindows& grid, size_t top,
+                                               int64_t only_span = -1);
+
+// The text of tokens [b, e) of an encoding ("" when out of range or empty).
+std::string token_range_text(const Encoding& enc, int64_t b, int64_t e);
+
+} // namespace ladm

@@ -1,0 +1,67 @@
+#include "core/curate/recipe.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ladm {
+
+std::vector<Candidate> candidates_of(const std::vector<ResultRow>& rows) {
+    std::vector<Candidate> c;
+    c.reserve(rows.size());
+    for (const auto& r : rows)
+        c.push_back(
+            {r.sample_id, r.domain, r.cds, r.tokens, r.status == "ok", r.override_decision});
+    return c;
+}
+
+nlohmann::json recipe_json(const SelectionRecipe& rc, int64_t run, const SelectionResult& res) {
+    nlohmann::json recipe = {
+        {"mode", select_mode_name(rc.mode)}, {"run", run}, {"budget", rc.budget}};
+    if (rc.threshold) recipe["threshold"] = *rc.threshold;
+    if (!rc.domain_thresholds.empty()) recipe["domain_thresholds"] = rc.domain_thresholds;
+    if (rc.top_fraction) recipe["top_fraction"] = *rc.top_fraction;
+    if (rc.top_count) recipe["top_count"] = *rc.top_count;
+    if (rc.mode == SelectMode::Reference || rc.mode == SelectMode::BudgetExact)
+        recipe["percent"] = res.percent;
+    nlohmann::json domains = nlohmann::json::object();
+    for (const auto& [d, s] : res.domains)
+        domains[d] = {{"kept_samples", s.kept_samples},
+                      {"total_samples", s.total_samples},
+                      {"kept_tokens", s.kept_tokens},
+                      {"total_tokens", s.total_tokens}};
+    recipe["domains"] = domains;
+    recipe["kept_tokens"] = res.kept_tokens;
+    recipe["kept_samples"] = res.kept.size();
+    return recipe;
+}
+
+double quantile_sorted(const std::vector<double>& v, double q) {
+    if (v.empty()) return NAN;
+    const double pos = q * double(v.size() - 1);
+    const size_t lo = size_t(std::floor(pos)), hi = size_t(std::ceil(pos));
+    return v[lo] + (v[hi] - v[lo]) * (pos - double(lo));
+}
+
+double quantile(std::vector<double> v, double q) {
+    std::sort(v.begin(), v.end());
+    return quantile_sorted(v, q);
+}
+
+std::map<std::string, DomainStats> domain_stats(const std::vector<ResultRow>& rows) {
+    std::map<std::string, DomainStats> by;
+    for (const auto& r : rows) {
+        for (DomainStats* acc : {&by[r.domain], &by["(all)"]}) {
+            ++acc->samples;
+            acc->tokens += r.tokens;
+            if (r.status == "ok")
+                ++acc->ok, acc->cds.push_back(r.cds);
+            else if (r.status == "too_short")
+                ++acc->too_short;
+            else
+                ++acc->error;
+        }
+    }
+    return by;
+}
+
+} // namespace ladm

@@ -1,0 +1,67 @@
+// A scoring run over a corpus into the cache: what `ladm score` runs, and what the desktop
+// app's worker runs. Resumable: samples already scored with the same model fingerprint and
+// LADM parameters are skipped; every result is committed as soon as it exists.
+#pragma once
+
+#include "core/corpus/corpus.h"
+#include "core/model/engine.h"
+#include "core/store/cache.h"
+#include "core/store/run_params.h"
+#include "core/text/tokenizer.h"
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace ladm {
+
+extern const char* const kCodeVersion; // part of a run's identity in the cache
+// Uncompressed bytes between access points recorded while scoring .gz/.zst inputs: at
+// most this much is decompressed to reach a sample (~30 ms here); for gzip each point
+// keeps a 32 KiB window (~10 KB compressed in the cache), i.e. ~1.3 KB per MiB of data.
+constexpr uint64_t kAccessPointSpacing = uint64_t(8) << 20;
+
+struct ScoreJobOptions {
+    std::vector<std::string> inputs;
+    CorpusOptions corpus;
+    LadmParams params;
+    std::string cache_path;
+    std::string scores_out; // optional JSONL, one line per sample handled in this run
+    // Keep only samples whose stable id hash falls in shard k of n (n = 1: everything).
+    int shard_index = 0, shard_count = 1;
+};
+
+struct ScoreJobProgress {
+    int64_t samples = 0; // handled this run (scored + cached + failed)
+    int64_t scored = 0;  // newly scored (status ok or too_short)
+    int64_t cached = 0;  // skipped: already in the cache
+    int64_t failed = 0;  // scoring errors (kept in the cache with their message)
+    int64_t too_short = 0;
+    int64_t tokens_scored = 0; // tokens through the model this run
+    double seconds = 0;
+    double fraction = 0; // of the input bytes
+    std::string last_id;
+};
+
+struct ScoreJobSummary {
+    ScoreJobProgress totals;
+    int64_t run_id = 0;
+    int64_t invalidated = 0; // samples dropped because their file changed
+    std::vector<Problem> problems;
+    std::map<ProblemKind, int64_t> problem_counts;
+    bool cancelled = false, stopped_by_strict = false;
+};
+
+// Stable shard of a sample id (FNV-1a 64 of the id, mod n): the same whatever file order.
+int shard_of(const std::string& id, int n);
+
+// Runs the job with an already opened engine and tokenizer (so a worker loads them once).
+// progress is called after every sample; return false to cancel. false + *error only
+// for failures that stop the run (cache unusable, no input, --strict problem).
+bool run_score_job(Engine& engine, const Tokenizer& tok, const ScoreJobOptions& o,
+                   const std::function<bool(const ScoreJobProgress&)>& progress,
+                   const std::function<void(const Problem&)>& on_problem, ScoreJobSummary* summary,
+                   std::string* error);
+
+} // namespace ladm

@@ -1,0 +1,236 @@
+// Engine: opening a checkpoint, device choice and the public entry points. The forward
+// pass with the fused LADM capture lives in forward.cpp.
+#include "core/model/engine.h"
+
+#include "core/model/forward.h"
+#include "core/model/model_weights.h"
+
+#include <chrono>
+#include <cmath>
+#include <malloc.h>
+#include <sstream>
+
+namespace ladm {
+
+EngineOptions default_engine_options() {
+    return EngineOptions{};
+}
+
+const char* status_name(ScoreStatus s) {
+    switch (s) {
+    case ScoreStatus::Ok:
+        return "ok";
+    case ScoreStatus::TooShort:
+        return "too_short";
+    default:
+        return "error";
+    }
+}
+
+struct Engine::Impl {
+    std::unique_ptr<Checkpoint> ck;
+    ModelWeights weights;
+    ModelInfo info;
+    EngineOptions opts;
+    torch::Device device{torch::kCPU};
+};
+
+Engine::Engine()
+    : d(std::make_unique<Impl>()) {}
+Engine::~Engine() = default;
+
+const ModelInfo& Engine::info() const {
+    return d->info;
+}
+
+// The forward allocates and frees tens of MB per row chunk. With glibc's defaults those
+// pages go back to the kernel and are faulted in again (zeroed) every time: ~15% of the
+// run time at 8K tokens. Keep freed memory in the heap instead. Training frees several GB
+// per step, past the 1 GiB trim threshold (41 s instead of 10 s per 4,096-token step), so
+// for it the heap never maps nor trims, at the price of a resident size at the high-water
+// mark plus fragmentation.
+void tune_allocator(bool never_release) {
+    static bool done = false;
+    if (!done) {
+        done = true;
+        mallopt(M_MMAP_THRESHOLD, 1 << 30); // fixed (no dynamic threshold); only >= 1 GiB mmapped
+        mallopt(M_TRIM_THRESHOLD, 1 << 30);
+        mallopt(M_TOP_PAD, 64 << 20);
+    }
+    if (never_release) {
+        mallopt(M_MMAP_MAX, 0);
+        mallopt(M_TRIM_THRESHOLD, -1);
+    }
+}
+
+namespace {
+std::string torch_message(const std::exception& e) {
+    if (auto* ce = dynamic_cast<const c10::Error*>(&e)) return ce->what_without_backtrace();
+    return e.what();
+}
+
+bool pick_device(const std::string& want, torch::Device* out, std::string* error) {
+    try {
+        if (want == "auto" || want.empty()) {
+            *out = torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0)
+                                               : torch::Device(torch::kCPU);
+            return true;
+        }
+        torch::Device dev(want);
+        if (dev.is_cuda() && !torch::cuda::is_available()) {
+            *error = "device '" + want +
+                     "' requested but this libtorch build has no CUDA or "
+                     "no GPU is visible";
+            return false;
+        }
+        if (!dev.is_cpu() && !dev.is_cuda()) {
+            *error = "device '" + want + "' is not supported (use auto, cpu or cuda[:N])";
+            return false;
+        }
+        *out = dev;
+        return true;
+    } catch (const std::exception& e) {
+        *error = "bad device '" + want + "': " + torch_message(e);
+        return false;
+    }
+}
+} // namespace
+
+std::unique_ptr<Engine> Engine::open(const std::string& dir, const EngineOptions& opts,
+                                     std::string* error) {
+    try {
+        if (!(opts.query_scale > 0) || !std::isfinite(opts.query_scale)) { // before loading
+            *error = dir + ": query scale must be a positive number (got " +
+                     std::to_string(opts.query_scale) + ")";
+            return nullptr;
+        }
+        c10::InferenceMode guard;
+        std::unique_ptr<Engine> e(new Engine);
+        e->d->opts = opts;
+        if (!pick_device(opts.device, &e->d->device, error)) return nullptr;
+        if (opts.threads > 0) torch::set_num_threads(opts.threads);
+        tune_allocator();
+        e->d->ck = Checkpoint::open(dir, error);
+        if (!e->d->ck) return nullptr;
+        if (!load_weights(*e->d->ck, e->d->device, &e->d->weights, error)) return nullptr;
+        if (opts.query_scale != 1.0) {
+            const int64_t q_rows = e->d->ck->config().num_heads *
+                                   e->d->ck->config().head_dim; // q's rows of the stacked qkv
+            for (auto& L : e->d->weights.layers) {
+                L.w_qkv.narrow(0, 0, q_rows).mul_(opts.query_scale);
+                if (L.b_qkv.defined()) L.b_qkv.narrow(0, 0, q_rows).mul_(opts.query_scale);
+            }
+        }
+
+        ModelInfo& info = e->d->info;
+        info.config = e->d->ck->config();
+        info.dir = dir;
+        info.fingerprint = e->d->ck->fingerprint();
+        if (opts.query_scale != 1.0) {
+            std::ostringstream s;
+            s.precision(17);
+            s << opts.query_scale;
+            info.fingerprint += "+query_scale=" + s.str();
+        }
+        info.device = e->d->device.str();
+        info.threads = torch::get_num_threads();
+        info.weight_bytes = e->d->ck->weight_bytes();
+        info.parameter_count = e->d->weights.parameter_count;
+        if (e->d->device.is_cpu()) info.warnings = blas_warnings();
+        if (info.config.sliding_window > 0)
+            info.warnings.push_back(
+                "config.json sets sliding_window = " + std::to_string(info.config.sliding_window) +
+                "; LADM Studio attends over the full context (as the LADM reference's "
+                "span attention does), so hidden states of longer inputs differ from a "
+                "sliding-window forward");
+        return e;
+    } catch (const std::exception& ex) {
+        *error = dir + ": " + torch_message(ex);
+        return nullptr;
+    }
+}
+
+namespace {
+bool check_ids(const std::vector<int32_t>& ids, int64_t vocab, std::string* error) {
+    for (size_t i = 0; i < ids.size(); ++i) {
+        if (ids[i] < 0 || ids[i] >= vocab) {
+            *error = "token id " + std::to_string(ids[i]) + " at position " + std::to_string(i) +
+                     " is outside the model's vocabulary (vocab_size " + std::to_string(vocab) +
+                     ")";
+            return false;
+        }
+    }
+    return true;
+}
+} // namespace
+
+ScoreResult Engine::score(const std::vector<int32_t>& ids_in, const LadmParams& params,
+                          const ScoreOptions& opts) {
+    const auto t0 = std::chrono::steady_clock::now();
+    ScoreResult r;
+    r.original_tokens = int64_t(ids_in.size());
+    auto finish = [&](ScoreResult& res) -> ScoreResult {
+        res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        return std::move(res);
+    };
+    if (std::string err = validate(params); !err.empty()) {
+        r.error = "bad LADM parameters: " + err;
+        return finish(r);
+    }
+    const int64_t L = std::min<int64_t>(int64_t(ids_in.size()), params.max_len);
+    r.tokens = L;
+    std::vector<int32_t> ids(ids_in.begin(), ids_in.begin() + L);
+    if (!check_ids(ids, d->info.config.vocab_size, &r.error)) return finish(r);
+    if (query_span_starts(L, params).empty()) {
+        r.status = ScoreStatus::TooShort;
+        return finish(r);
+    }
+    try {
+        c10::InferenceMode guard;
+        ForwardRequest req;
+        req.params = &params;
+        req.keep_layer_matrices = opts.keep_layer_matrices;
+        req.progress = opts.progress;
+        ForwardRunner runner(d->info.config, d->weights, d->device, d->opts);
+        if (!runner.run(ids, req, &r)) {
+            r.status = ScoreStatus::Error;
+            if (r.error.empty()) r.error = "cancelled";
+            return finish(r);
+        }
+        r.status = ScoreStatus::Ok;
+    } catch (const std::exception& e) {
+        r.status = ScoreStatus::Error;
+        r.error = "scoring failed: " + torch_message(e);
+    }
+    return finish(r);
+}
+
+bool Engine::hidden_states(const std::vector<int32_t>& ids, std::vector<float>* out,
+                           std::string* error) {
+    if (ids.empty()) {
+        *error = "empty token sequence";
+        return false;
+    }
+    if (!check_ids(ids, d->info.config.vocab_size, error)) return false;
+    try {
+        c10::InferenceMode guard;
+        ForwardRequest req;
+        req.want_hidden = true;
+        ForwardRunner runner(d->info.config, d->weights, d->device, d->opts);
+        torch::Tensor h;
+        ScoreResult unused;
+        runner.run(ids, req, &unused, &h);
+        h = h.to(torch::kCPU).contiguous();
+        out->assign(h.data_ptr<float>(), h.data_ptr<float>() + h.numel());
+        return true;
+    } catch (const std::exception& e) {
+        *error = "forward failed: " + torch_message(e);
+        return false;
+    }
+}
+
+double Engine::forward_flops(int64_t L) const {
+    return scoring_flops(d->info.config, L);
+}
+
+} // namespace ladm

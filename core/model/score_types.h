@@ -1,0 +1,55 @@
+// The engine's plain-type options and results (no libtorch), shared by the public Engine
+// API (engine.h) and the internal forward (forward.h).
+#pragma once
+
+#include "core/model/ladm_math.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ladm {
+
+struct EngineOptions {
+    std::string device = "auto"; // auto | cpu | cuda | cuda:N
+    int threads = 0;             // 0 = libtorch's default (one per core)
+    // Bytes of attention logits one step may hold; sets the query block size. 16 MiB keeps
+    // a step in cache-friendly range: 96 MiB ran 25% slower at 16K tokens on 2 cores.
+    int64_t attention_budget_bytes = int64_t(16) << 20;
+    int64_t row_chunk = 512; // rows per projection / MLP step (rounded to the block size)
+    // Diagnostic: every layer's query projection (and bias) multiplied by this, so every
+    // attention logit is too (> 1 sharper, < 1 softer attention). Not 1: the fingerprint
+    // says so, and cached scores of the unscaled model are not reused.
+    double query_scale = 1.0;
+};
+EngineOptions default_engine_options();
+
+enum class ScoreStatus { Ok, TooShort, Error };
+const char* status_name(ScoreStatus s);
+
+struct ScoreResult {
+    ScoreStatus status = ScoreStatus::Error;
+    std::string error; // set when status == Error
+    double cds = 0;    // mean over layers of CDS_l (= mean of `afs`)
+    std::vector<double> cds_per_layer;
+    std::vector<int64_t> span_starts; // query-span starts t, descending (as in the spec)
+    std::vector<double> afs;          // layer-mean AFS per query span, same order
+    // Layer-mean (and head-mean) attention mass of each query span on every C-window of
+    // the grid anchored at L (see WindowGrid): row-major [span_starts.size() x windows];
+    // cells at or after the span are 0. Each row sums to C.
+    int64_t windows = 0;
+    std::vector<float> span_mass;
+    std::vector<std::vector<float>> layer_span_mass; // per layer, when asked for
+    int64_t tokens = 0;                              // scored (after truncation to max_len)
+    int64_t original_tokens = 0;                     // before truncation
+    double seconds = 0;
+};
+
+struct ScoreOptions {
+    bool keep_layer_matrices = false;
+    // Called after each layer with (layers done, total); return false to cancel.
+    std::function<bool(int, int)> progress;
+};
+
+} // namespace ladm

@@ -1,0 +1,140 @@
+// Selection modes against expectations worked out by hand.
+#include "core/curate/selection.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <fstream>
+
+using namespace ladm;
+
+namespace {
+
+// Domain A: four samples of 100 tokens, CDS 0.9 0.8 0.5 0.1 (ids 1-4).
+// Domain B: two samples of 50 tokens, CDS 0.7 0.2 (ids 5-6).
+std::vector<Candidate> example() {
+    return {{1, "A", 0.9, 100}, {2, "A", 0.8, 100}, {3, "A", 0.5, 100},
+            {4, "A", 0.1, 100}, {5, "B", 0.7, 50},  {6, "B", 0.2, 50}};
+}
+
+std::vector<int64_t> sorted(std::vector<int64_t> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+}
+
+} // namespace
+
+class TestSelection : public QObject {
+    Q_OBJECT
+  private Q_SLOTS:
+    void referenceOvershoots();
+    void budgetExactTrims();
+    void budgetNeverReached();
+    void thresholds();
+    void top();
+    void overridesWin();
+    void tokenCounts_data();
+    void tokenCounts();
+};
+
+void TestSelection::referenceOvershoots() {
+    // Budget 150. For p = 1..24 floor(4p/100) = floor(2p/100) = 0: nothing. p = 25..49: A
+    // takes 1 (100 tokens <= 150). p = 50: A takes 2 and B takes 1 = 250 > 150: stop and keep
+    // that set, 100 tokens over the budget (one percent step of overshoot).
+    SelectionRecipe rc;
+    rc.budget = 150;
+    const auto r = select_samples(example(), rc);
+    QCOMPARE(r.percent, 50);
+    QCOMPARE(sorted(r.kept), (std::vector<int64_t>{1, 2, 5}));
+    QCOMPARE(r.kept_tokens, int64_t(250));
+    QCOMPARE(r.domains.at("A").kept_samples, int64_t(2));
+    QCOMPARE(r.domains.at("B").kept_tokens, int64_t(50));
+    QCOMPARE(r.total_tokens, int64_t(500));
+}
+
+void TestSelection::budgetExactTrims() {
+    // Same loop; start from p = 49 ({1}, 100 tokens) and add p = 50's new samples best first
+    // while they fit: 2 (0.8, 100 tokens) would make 200 > 150, skipped; 5 (0.7, 50) -> 150.
+    SelectionRecipe rc;
+    rc.mode = SelectMode::BudgetExact;
+    rc.budget = 150;
+    const auto r = select_samples(example(), rc);
+    QCOMPARE(sorted(r.kept), (std::vector<int64_t>{1, 5}));
+    QCOMPARE(r.kept_tokens, int64_t(150));
+}
+
+void TestSelection::budgetNeverReached() {
+    SelectionRecipe rc;
+    rc.budget = 10000;
+    const auto r = select_samples(example(), rc);
+    QCOMPARE(r.percent, 100);
+    QCOMPARE(int(r.kept.size()), 6);
+}
+
+void TestSelection::thresholds() {
+    SelectionRecipe rc;
+    rc.mode = SelectMode::Threshold;
+    rc.threshold = 0.6;
+    QCOMPARE(sorted(select_samples(example(), rc).kept), (std::vector<int64_t>{1, 2, 5}));
+    rc.threshold.reset();
+    rc.domain_thresholds = {{"A", 0.85}, {"B", 0.1}};
+    QCOMPARE(sorted(select_samples(example(), rc).kept), (std::vector<int64_t>{1, 5, 6}));
+    rc.domain_thresholds = {{"A", 0.85}}; // B has none and there is no global one
+    QVERIFY(!select_samples(example(), rc).error.empty());
+}
+
+void TestSelection::top() {
+    SelectionRecipe rc;
+    rc.mode = SelectMode::Top;
+    rc.top_fraction = 0.5; // round(0.5 * 6) = 3 best: 0.9 0.8 0.7
+    QCOMPARE(sorted(select_samples(example(), rc).kept), (std::vector<int64_t>{1, 2, 5}));
+    rc.top_fraction.reset();
+    rc.top_count = 1;
+    QCOMPARE(select_samples(example(), rc).kept, (std::vector<int64_t>{1}));
+}
+
+void TestSelection::overridesWin() {
+    // Reject 1, force-keep 4 (100 tokens counted from the start). Pools: A {2, 3}, B {5, 6}.
+    // p = 1..49: floor(2p/100) = 0 -> 100 tokens. p = 50: 2 and 5 join -> 250 > 150: stop.
+    auto c = example();
+    c[0].override_decision = "reject";
+    c[3].override_decision = "keep";
+    SelectionRecipe rc;
+    rc.budget = 150;
+    const auto r = select_samples(c, rc);
+    QCOMPARE(sorted(r.kept), (std::vector<int64_t>{2, 4, 5}));
+    // An unscored sample is kept only by override.
+    c.push_back({7, "B", 0, 10, false, ""});
+    c.push_back({8, "B", 0, 10, false, "keep"});
+    rc.mode = SelectMode::Top;
+    rc.top_fraction = 1.0;
+    const auto all = select_samples(c, rc);
+    QVERIFY(std::find(all.kept.begin(), all.kept.end(), 7) == all.kept.end());
+    QVERIFY(std::find(all.kept.begin(), all.kept.end(), 8) != all.kept.end());
+    QVERIFY(std::find(all.kept.begin(), all.kept.end(), 1) == all.kept.end());
+}
+
+void TestSelection::tokenCounts_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<qint64>("value");
+    QTest::newRow("500M") << "500M" << qint64(500000000);
+    QTest::newRow("1B") << "1B" << qint64(1000000000);
+    QTest::newRow("2.5B") << "2.5B" << qint64(2500000000);
+    QTest::newRow("64K") << "64K" << qint64(64000);
+    QTest::newRow("plain") << "1073741824" << qint64(1073741824);
+    QTest::newRow("bad suffix") << "1X" << qint64(-1);
+    QTest::newRow("empty") << "" << qint64(-1);
+    QTest::newRow("negative") << "-5" << qint64(-1);
+}
+
+void TestSelection::tokenCounts() {
+    QFETCH(QString, text);
+    QFETCH(qint64, value);
+    int64_t out = -1;
+    const bool ok = parse_token_count(text.toStdString(), &out);
+    QCOMPARE(ok, value >= 0);
+    if (ok) QCOMPARE(out, int64_t(value));
+}
+
+QTEST_GUILESS_MAIN(TestSelection)
+#include "tst_selection.moc"

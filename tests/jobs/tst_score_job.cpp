@@ -1,0 +1,129 @@
+// The scoring job and cluster shard tasks, driven directly (the CLI and the app only call
+// them): every sample scored once with the engine's own result, a re-run served from the
+// cache, shards that partition the corpus, and task markers that name model and parameters.
+#include "core/jobs/score_job.h"
+#include "core/jobs/shard_task.h"
+#include "tests/support/scoring_fixture.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+using namespace ladm;
+
+class TestScoreJob : public QObject {
+    Q_OBJECT
+  private Q_SLOTS:
+    void initTestCase();
+    void scoresEverySampleOnce();
+    void shardsPartitionTheCorpus();
+    void shardTaskMarkers();
+
+  private:
+    QTemporaryDir m_tmp;
+    std::string m_corpus;
+    std::unique_ptr<test::Scorer> m_scorer;
+    std::string path(const char* name) const { return m_tmp.filePath(name).toStdString(); }
+};
+
+void TestScoreJob::initTestCase() {
+    m_corpus = path("corpus.jsonl");
+    test::write_corpus(m_corpus, 9, 200, 5);
+    m_scorer = std::make_unique<test::Scorer>(path("model"));
+    QVERIFY2(m_scorer->engine && m_scorer->tokenizer, m_scorer->error.c_str());
+}
+
+void TestScoreJob::scoresEverySampleOnce() {
+    const std::string db = path("all.db");
+    ScoreJobSummary sum;
+    QVERIFY2(m_scorer->score({m_corpus}, db, &sum), m_scorer->error.c_str());
+    QCOMPARE(sum.totals.samples, int64_t(9));
+    QCOMPARE(sum.totals.scored, int64_t(9));
+    QCOMPARE(sum.totals.too_short, int64_t(1)); // doc3
+    QCOMPARE(sum.totals.failed, int64_t(0));
+    QVERIFY(sum.problems.empty());
+
+    std::string err;
+    auto cache = Cache::open(db, &err);
+    QVERIFY2(cache, err.c_str());
+    const auto rows = cache->results(sum.run_id);
+    QCOMPARE(rows.size(), size_t(9));
+    // Each stored CDS is the engine's score of the tokenised text, bit for bit.
+    std::ifstream in(m_corpus);
+    std::string line;
+    int checked = 0;
+    for (const auto& r : rows) {
+        auto one = cache->find_sample(sum.run_id, r.key);
+        QVERIFY(one);
+        if (r.status != "ok") {
+            QCOMPARE(QString::fromStdString(r.key), QString("doc3"));
+            continue;
+        }
+        Sample s;
+        const auto points = cache->access_points(r.loc.file);
+        QVERIFY2(CorpusReader::read_at(r.loc, CorpusOptions{}, &s, &err, &points), err.c_str());
+        const auto enc = m_scorer->tokenizer->encode(s.text, true);
+        const auto direct = m_scorer->engine->score(enc.ids, test::small_params());
+        QCOMPARE(direct.status, ScoreStatus::Ok);
+        QCOMPARE(r.cds, direct.cds);
+        QCOMPARE(r.tokens, int64_t(enc.ids.size()));
+        ++checked;
+    }
+    QCOMPARE(checked, 8);
+
+    // Again: nothing is scored twice, the same run is reused.
+    ScoreJobSummary again;
+    QVERIFY(m_scorer->score({m_corpus}, db, &again));
+    QCOMPARE(again.run_id, sum.run_id);
+    QCOMPARE(again.totals.cached, int64_t(9));
+    QCOMPARE(again.totals.scored, int64_t(0));
+}
+
+void TestScoreJob::shardsPartitionTheCorpus() {
+    std::set<std::string> seen;
+    int64_t total = 0;
+    for (int k = 0; k < 3; ++k) {
+        const std::string db = path(("shard" + std::to_string(k) + ".db").c_str());
+        ScoreJobSummary sum;
+        QVERIFY2(m_scorer->score({m_corpus}, db, &sum, k, 3), m_scorer->error.c_str());
+        std::string err;
+        auto cache = Cache::open(db, &err);
+        for (const auto& r : cache->results(sum.run_id)) {
+            QCOMPARE(shard_of(r.key, 3), k);
+            QVERIFY2(seen.insert(r.key).second, r.key.c_str());
+        }
+        total += sum.totals.samples;
+    }
+    QCOMPARE(total, int64_t(9));
+    QCOMPARE(seen.size(), size_t(9));
+}
+
+void TestScoreJob::shardTaskMarkers() {
+    const ShardTask task{path("out"), 1, 4};
+    std::filesystem::create_directories(task.dir);
+    const std::string fp = m_scorer->engine->info().fingerprint;
+    const LadmParams p = test::small_params();
+    QVERIFY(!shard_task_complete(task, fp, p));
+
+    shard_task_failed(task, "disk full");
+    QVERIFY(std::filesystem::exists(task.failed_path()));
+    shard_task_begin(task);
+    QVERIFY(!std::filesystem::exists(task.failed_path()));
+
+    ScoreJobSummary sum;
+    QVERIFY(m_scorer->score({m_corpus}, task.db_path(), &sum, task.index, task.count));
+    std::string err;
+    QVERIFY2(shard_task_finished(task, fp, p, sum, &err), err.c_str());
+    QVERIFY(shard_task_complete(task, fp, p));
+    LadmParams other = p;
+    other.span = 32; // other parameters: the task is not done for them
+    QVERIFY(!shard_task_complete(task, fp, other));
+    QVERIFY(!shard_task_complete(task, "another-model", p));
+    QVERIFY(!std::filesystem::exists(task.marker_path() + ".tmp"));
+}
+
+QTEST_GUILESS_MAIN(TestScoreJob)
+#include "tst_score_job.moc"

@@ -1,0 +1,466 @@
+// The calculator training command on a tiny configuration: loss goes down, the exported
+// checkpoint loads through the engine and gives the same held-out loss as the training
+// forward, and a second run resumes from the saved state.
+#include "core/corpus/source_text.h"
+#include "core/model/engine.h"
+#include "core/model/safetensors.h"
+#include "core/text/tokenizer.h"
+#include "train/calculator_calibrate.h"
+#include "train/calculator_curriculum.h"
+#include "train/calculator_eval.h"
+#include "train/calculator_train.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <random>
+#include <set>
+
+using namespace ladm;
+
+class TestTrainRun : public QObject {
+    Q_OBJECT
+  private Q_SLOTS:
+    void trainExportResume();
+};
+
+void TestTrainRun::trainExportResume() {
+    QTemporaryDir tmp;
+    // Some text with structure to learn: repeated phrases with varying names and numbers.
+    std::vector<std::string> files;
+    std::mt19937_64 rng(3);
+    const char* names[] = {"alpha", "beta", "gamma", "delta", "kappa", "sigma", "omega", "theta"};
+    for (int f = 0; f < 24; ++f) {
+        const std::string p = tmp.filePath(QString("doc%1.txt").arg(f)).toStdString();
+        std::ofstream out(p);
+        for (int l = 0; l < 120; ++l)
+            out << "the value of " << names[rng() % 8] << " is " << rng() % 100 << " and the "
+                << names[rng() % 8] << " follows the " << names[rng() % 8] << ".\n";
+        files.push_back(p);
+    }
+    TrainOptions o;
+    o.out_dir = tmp.filePath("calc").toStdString();
+    o.text_files = files;
+    o.vocab = 400;
+    o.hidden = 32;
+    o.layers = 2;
+    o.heads = 2;
+    o.kv_heads = 1;
+    o.intermediate = 64;
+    o.seq_len = 256; // long enough for repeated-passage sequences (and their supervision)
+    o.batch = 4;
+    o.steps = 40;
+    o.long_steps = 0; // the long phase comes with the resume below
+    o.lr = 3e-3;
+    o.warmup = 5;
+    o.max_positions = 1024;
+    o.checkpoint_every = 10;
+    o.export_bf16 = false;
+    o.held_out_fraction = 0.2;
+    o.calibration.scales.clear(); // the resume below calibrates
+
+    std::vector<TrainProgress> seen;
+    TrainResult r;
+    std::string err;
+    QVERIFY2(train_calculator(
+                 o,
+                 [&](const TrainProgress& p) {
+                     seen.push_back(p);
+                     return true;
+                 },
+                 &r, &err),
+             err.c_str());
+    QCOMPARE(r.steps_done, 40);
+    QCOMPARE(int(seen.size()), 4);
+    QVERIFY2(seen.back().loss < seen.front().loss - 0.3,
+             qPrintable(QString("loss %1 -> %2").arg(seen.front().loss).arg(seen.back().loss)));
+    // the long-range attention supervision (rarity-weighted same-token targets) is learnt
+    QVERIFY(seen.front().retrieval_loss > 0);
+    QVERIFY2(seen.back().retrieval_loss < seen.front().retrieval_loss - 0.1,
+             qPrintable(QString("retrieval loss %1 -> %2")
+                            .arg(seen.front().retrieval_loss)
+                            .arg(seen.back().retrieval_loss)));
+    QVERIFY(r.held_out_loss > 0);
+    // the tokenizer does not record where DIR was (same command, same file anywhere)
+    {
+        std::ifstream in(o.out_dir + "/tokenizer.model", std::ios::binary);
+        const std::string model((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
+        QVERIFY(model.size() > 1000);
+        QVERIFY(model.find(tmp.path().toStdString()) == std::string::npos);
+        QVERIFY(!QFile::exists(QString::fromStdString(o.out_dir + "/train-state/tokenizer.model")));
+    }
+    // which text was used, and how it was split, is recorded beside the model
+    {
+        std::ifstream src(o.out_dir + "/training-sources.txt");
+        std::string all((std::istreambuf_iterator<char>(src)), std::istreambuf_iterator<char>());
+        for (const auto& f : files)
+            QVERIFY2(all.find(" " + f + "\n") != std::string::npos, f.c_str());
+        QVERIFY(all.find("\nheld-out ") != std::string::npos);
+        QVERIFY(all.find("\ntrain ") != std::string::npos);
+    }
+    QVERIFY2(
+        std::abs(r.held_out_loss_engine - r.held_out_loss) < 1e-4 * r.held_out_loss,
+        qPrintable(
+            QString("engine %1 vs training %2").arg(r.held_out_loss_engine).arg(r.held_out_loss)));
+
+    // The folder is a checkpoint like any other: the engine and the tokenizer open it.
+    auto tok = Tokenizer::from_dir(o.out_dir, &err);
+    QVERIFY2(tok, err.c_str());
+    QCOMPARE(QString::fromStdString(tok->kind()), QString("sentencepiece"));
+    QVERIFY(tok->adds_bos());
+    EngineOptions eo;
+    eo.device = "cpu";
+    auto engine = Engine::open(o.out_dir, eo, &err);
+    QVERIFY2(engine, err.c_str());
+    QCOMPARE(engine->info().config.vocab_size, int64_t(tok->vocab_size()));
+    QVERIFY(engine->info().config.tie_word_embeddings);
+
+    // The held-out loss is measured on the same tokens whatever the seed (was: a generator
+    // seeded from --seed, so seeds were compared on different text). Same tokenizer (kept
+    // when DIR has one), another seed: the unigram baseline, which depends only on those
+    // tokens, is identical, the model's loss is not.
+    QCOMPARE(r.held_out_tokens, int64_t(kHeldOutSequences) * (o.seq_len - 1));
+    {
+        TrainOptions o2 = o;
+        o2.out_dir = tmp.filePath("calc-seed2").toStdString();
+        o2.seed = 2;
+        o2.steps = 10;
+        QVERIFY(QDir().mkpath(QString::fromStdString(o2.out_dir)));
+        for (const char* f : {"/tokenizer.model", "/tokenizer_config.json"})
+            QVERIFY(QFile::copy(QString::fromStdString(o.out_dir + f),
+                                QString::fromStdString(o2.out_dir + f)));
+        TrainResult r2;
+        QVERIFY2(train_calculator(o2, nullptr, &r2, &err), err.c_str());
+        QCOMPARE(r2.held_out_tokens, r.held_out_tokens);
+        QCOMPARE(r2.unigram_loss, r.unigram_loss);
+        QVERIFY(r2.held_out_loss != r.held_out_loss);
+    }
+
+    // Options that cannot be trained are refused before anything runs, naming the option
+    // (a division by zero or a libtorch shape error otherwise). Each case looks for words
+    // only its own message has.
+    {
+        const std::vector<std::pair<std::string, std::function<void(TrainOptions&)>>> cases = {
+            {"long_batch",
+             [](TrainOptions& b) {
+                 b.long_steps = 10;
+                 b.long_batch = 0;
+             }},
+            {"heads, kv_heads and intermediate must be >= 1", [](TrainOptions& b) { b.heads = 0; }},
+            {"even head size", [](TrainOptions& b) { b.hidden = 30; }}, // 15 per head: odd
+            {"seq_len must be >= 2", [](TrainOptions& b) { b.seq_len = 1; }},
+            {"max_positions",
+             [](TrainOptions& b) {
+                 b.long_steps = 5;
+                 b.long_seq_len = 2048;
+             }},
+            {"held_out_fraction", [](TrainOptions& b) { b.held_out_fraction = 1; }},
+            {"checkpoint_every", [](TrainOptions& b) { b.checkpoint_every = 0; }},
+            {"calibration: pairs of 2000 tokens are too short", // span 128 needs > 2304
+             [](TrainOptions& b) {
+                 b.calibration.scales = {1.0};
+                 b.calibration.tokens = {2000};
+             }},
+            {"calibration: query scales must be finite and > 0",
+             [](TrainOptions& b) {
+                 b.calibration.scales = {1.0, 0.0};
+             }},
+        };
+        QVERIFY(invalid_train_options(o).empty());
+        for (const auto& [name, spoil] : cases) {
+            TrainOptions bad = o;
+            spoil(bad);
+            TrainResult br;
+            std::string berr;
+            QVERIFY2(!train_calculator(bad, {}, &br, &berr), name.c_str());
+            QVERIFY2(berr.find(name) != std::string::npos, (name + ": " + berr).c_str());
+            QCOMPARE(br.steps_done, 0);
+        }
+    }
+
+    // An uncalibrated copy of the export, for the calibration checks at the end.
+    const std::string uncal = tmp.filePath("uncalibrated").toStdString();
+    QVERIFY(QDir().mkpath(QString::fromStdString(uncal)));
+    for (const char* f :
+         {"/config.json", "/model.safetensors", "/tokenizer.model", "/tokenizer_config.json"})
+        QVERIFY(
+            QFile::copy(QString::fromStdString(o.out_dir + f), QString::fromStdString(uncal + f)));
+
+    // Resume: ask for 50 steps and a long phase of 10 steps at twice the length; it
+    // continues from the saved step 40, then calibrates the attention temperature.
+    CalibrationOptions tiny; // lengths and spans this tiny text can give
+    tiny.scales = {1.0, 2.0};
+    tiny.tokens = {300};
+    tiny.pairs = 4;
+    tiny.params.span = 16;
+    tiny.params.d_afs = 2;
+    tiny.params.d_cds = 2;
+    o.calibration = tiny;
+    o.steps = 50;
+    o.long_steps = 10;
+    o.long_seq_len = 512;
+    o.long_batch = 1;
+    seen.clear();
+    QVERIFY2(train_calculator(
+                 o,
+                 [&](const TrainProgress& p) {
+                     seen.push_back(p);
+                     return true;
+                 },
+                 &r, &err),
+             err.c_str());
+    QCOMPARE(r.steps_done, 60);
+    QCOMPARE(seen.front().step, 50);
+    QCOMPARE(seen.front().seq_len, 256);
+    // the calibration reports its progress after the last step, over both scales' pairs
+    QVERIFY(seen.size() > 2);
+    QCOMPARE(seen.back().calibrated_pairs, seen.back().calibration_pairs);
+    QCOMPARE(seen.back().calibration_pairs, 2 * r.calibration.pairs.at(0));
+    while (seen.back().calibration_pairs > 0)
+        seen.pop_back();
+    QCOMPARE(int(seen.size()), 2);
+    QCOMPARE(seen.back().steps, 60);
+    QCOMPARE(seen.back().seq_len, 512);
+    QVERIFY2(std::isfinite(seen.back().loss) && seen.back().retrieval_loss > 0,
+             qPrintable(QString("long phase: loss %1, retrieval loss %2")
+                            .arg(seen.back().loss)
+                            .arg(seen.back().retrieval_loss)));
+    // the calibration chose the scale with the best mean AUC, recorded it, and measured
+    // the held-out loss through the calibrated checkpoint
+    QVERIFY(r.calibrated);
+    QCOMPARE(int(r.calibration.auc.size()), 2);
+    {
+        const auto& m = r.calibration.mean_auc;
+        QCOMPARE(r.calibration.query_scale, m[1] > m[0] ? 2.0 : 1.0);
+        std::ifstream in(o.out_dir + "/config.json");
+        const auto rec = nlohmann::json::parse(in).at("ladm_studio_calibration");
+        QCOMPARE(rec.at("query_scale").get<double>(), r.calibration.query_scale);
+        QCOMPARE(rec.at("mean_auc").get<std::vector<double>>(), m);
+        QCOMPARE(rec.at("documents").get<std::string>().rfind("training", 0), size_t(0));
+    }
+    QVERIFY(r.held_out_loss_calibrated > 0);
+    if (r.calibration.query_scale == 1.0)
+        QCOMPARE(r.held_out_loss_calibrated, r.held_out_loss_engine);
+    else
+        QVERIFY(r.held_out_loss_calibrated != r.held_out_loss_engine);
+    // resuming with no steps left runs none and still reports the last step's loss; it
+    // exports the uncalibrated weights again and calibrates them (no "already calibrated")
+    {
+        const double last = r.final_loss;
+        TrainResult again;
+        QVERIFY2(train_calculator(o, {}, &again, &err), err.c_str());
+        QCOMPARE(again.steps_done, 60);
+        QCOMPARE(again.final_loss, last);
+        QVERIFY(again.calibrated);
+        QCOMPARE(again.calibration.mean_auc, r.calibration.mean_auc);
+        QCOMPARE(again.held_out_loss_calibrated, r.held_out_loss_calibrated);
+        // a calibration that cannot be done (no training document that long) says that the
+        // training is saved and how to go on
+        TrainOptions longer = o;
+        longer.calibration.tokens = {100000};
+        QVERIFY(!train_calculator(longer, {}, &again, &err));
+        QVERIFY2(err.find("training finished and is saved") != std::string::npos &&
+                     err.find("no pairs") != std::string::npos,
+                 err.c_str());
+        QCOMPARE(again.steps_done, 60);
+    }
+    // the exported config records the recipe that was run, long phase included
+    {
+        std::ifstream in(o.out_dir + "/config.json");
+        const auto rec = nlohmann::json::parse(in).at("ladm_studio_training");
+        QCOMPARE(rec.at("steps").get<int>(), 50);
+        QCOMPARE(rec.at("seq_len").get<int>(), 256);
+        QCOMPARE(rec.at("long_steps").get<int>(), 10);
+        QCOMPARE(rec.at("long_seq_len").get<int>(), 512);
+        QCOMPARE(rec.at("long_batch").get<int>(), 1);
+        QCOMPARE(rec.at("held_out_fraction").get<double>(), 0.2);
+    }
+    // eval-calculator takes that split unless told otherwise
+    QCOMPARE(recorded_held_out_fraction(o.out_dir, 0.5), 0.2);
+    QCOMPARE(recorded_held_out_fraction(tmp.filePath("nowhere").toStdString(), 0.5), 0.5);
+
+    // eval-calculator's pipeline on the same held-out split: coherent vs spliced pairs.
+    EvalOptions eo2;
+    eo2.model_dir = o.out_dir;
+    eo2.text_files = files;
+    eo2.held_out_fraction = 0.6; // enough documents for pairs in this tiny set
+    eo2.tokens = 300;
+    eo2.pairs = 4;
+    eo2.params.span = 16;
+    eo2.params.d_afs = 2;
+    eo2.params.d_cds = 2;
+    EvalResult er;
+    QVERIFY2(evaluate_calculator(eo2, {}, &er, &err), err.c_str());
+    QVERIFY(er.pairs > 0 && er.pairs <= 4);
+    QCOMPARE(int(er.coherent.size()), er.pairs);
+    QVERIFY(er.auc >= 0 && er.auc <= 1);
+    QCOMPARE(er.auc, roc_auc(er.coherent, er.spliced));
+    // each domain's AUC is over its own pairs only
+    QCOMPARE(int(er.domains.size()), er.pairs);
+    for (const auto& [dom, n] : er.pairs_per_domain) {
+        std::vector<double> c, s;
+        for (int k = 0; k < er.pairs; ++k)
+            if (er.domains[size_t(k)] == dom)
+                c.push_back(er.coherent[size_t(k)]), s.push_back(er.spliced[size_t(k)]);
+        QCOMPARE(int(c.size()), n);
+        QCOMPARE(er.auc_per_domain.at(dom), roc_auc(c, s));
+    }
+    // what eval-calculator prints: every pair's scores, and each domain's means of them
+    {
+        const auto rec = eval_record(eo2, er);
+        QCOMPARE(rec.at("auc").get<double>(), er.auc);
+        QCOMPARE(rec.at("documents").get<std::string>(), std::string("held-out"));
+        const auto& ps = rec.at("pair_scores");
+        QCOMPARE(int(ps.size()), er.pairs);
+        std::map<std::string, std::pair<double, double>> sum;
+        for (size_t k = 0; k < ps.size(); ++k) {
+            QCOMPARE(ps[k].at("domain").get<std::string>(), er.domains[k]);
+            QCOMPARE(ps[k].at("coherent").get<double>(), er.coherent[k]);
+            QCOMPARE(ps[k].at("spliced").get<double>(), er.spliced[k]);
+            sum[er.domains[k]].first += er.coherent[k];
+            sum[er.domains[k]].second += er.spliced[k];
+        }
+        const auto& means = rec.at("mean_cds_per_domain");
+        QCOMPARE(int(means.size()), int(er.pairs_per_domain.size()));
+        for (const auto& [dom, n] : er.pairs_per_domain) {
+            QVERIFY(qAbs(means.at(dom).at("coherent").get<double>() - sum[dom].first / n) < 1e-12);
+            QVERIFY(qAbs(means.at(dom).at("spliced").get<double>() - sum[dom].second / n) < 1e-12);
+        }
+    }
+    // the same pairs scored with the supervision's target attention instead of the model's
+    {
+        EvalOptions t = eo2;
+        t.target_attention = true;
+        EvalResult tr;
+        QVERIFY2(evaluate_calculator(t, {}, &tr, &err), err.c_str());
+        QCOMPARE(tr.pairs, er.pairs);
+        QCOMPARE(tr.domains, er.domains);
+        QCOMPARE(int(tr.auc_per_layer.size()), 1);
+        QVERIFY(tr.coherent != er.coherent);
+        for (int k = 0; k < tr.pairs; ++k)
+            QVERIFY(tr.coherent[size_t(k)] >= 0 && tr.spliced[size_t(k)] >= 0);
+        QCOMPARE(eval_record(t, tr).at("attention").get<std::string>(),
+                 std::string("training targets"));
+        QCOMPARE(eval_record(eo2, er).at("attention").get<std::string>(), std::string("model"));
+        t.query_scale = 1.25; // the targets have no temperature: refused, not ignored
+        QVERIFY(!evaluate_calculator(t, {}, &tr, &err));
+        QVERIFY2(err.find("--target-attention") != std::string::npos, err.c_str());
+    }
+    // a length LADM cannot score is refused before any pair is built, saying the minimum
+    eo2.tokens = 16 + 16 + 4 * 32; // C + K0 + 4 I: no query span left
+    QVERIFY(!evaluate_calculator(eo2, {}, &er, &err));
+    QVERIFY2(err.find("more than 160 tokens") != std::string::npos, err.c_str());
+
+    // Pairs of training documents (for the calibration): every coherent sample is the
+    // start of a file on the training side of the split, never a held-out one.
+    {
+        EvalOptions t = eo2;
+        t.tokens = 300;
+        t.held_out_fraction = 0.2;
+        t.training_documents = true;
+        auto tk = Tokenizer::from_dir(uncal, &err);
+        QVERIFY2(tk, err.c_str());
+        std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>> pairs;
+        std::vector<std::string> doms;
+        QVERIFY2(build_eval_pairs(t, *tk, &pairs, &doms, &err), err.c_str());
+        QCOMPARE(int(pairs.size()), 4);
+        int train_side = 0, held_side = 0;
+        for (const auto& f : files)
+            (is_held_out(f, 0.2) ? held_side : train_side) += 1;
+        QVERIFY(held_side > 0 && train_side > 0);
+        for (const auto& [coherent, _] : pairs) {
+            int found = 0;
+            for (const auto& f : files) {
+                const auto ids = tk->encode(read_text_file(f), false).ids;
+                if (std::equal(coherent.begin() + 1, coherent.end(), ids.begin())) {
+                    QVERIFY2(!is_held_out(f, 0.2), f.c_str());
+                    ++found;
+                }
+            }
+            QCOMPARE(found, 1);
+        }
+    }
+
+    // Calibrating a checkpoint folder: the query projections (and only they) are multiplied
+    // by the scale in the file, which then scores as the engine does with that query_scale
+    // on the uncalibrated weights; a second calibration is refused; a dry run changes nothing.
+    {
+        const std::string cal = tmp.filePath("calibrated").toStdString();
+        QVERIFY(QDir().mkpath(QString::fromStdString(cal)));
+        for (const char* f :
+             {"/config.json", "/model.safetensors", "/tokenizer.model", "/tokenizer_config.json"})
+            QVERIFY(
+                QFile::copy(QString::fromStdString(uncal + f), QString::fromStdString(cal + f)));
+        CalibrationOptions c = tiny;
+        c.model_dir = cal;
+        c.text_files = files;
+        c.held_out_fraction = 0.2;
+        c.scales = {1.0, 1.5};
+        c.write = false;
+        CalibrationResult dry;
+        QVERIFY2(calibrate_query_scale(c, {}, &dry, &err), err.c_str());
+        QCOMPARE(dry.pairs, std::vector<int>{4});
+        QCOMPARE(int(dry.auc.size()), 2);
+        {
+            std::ifstream in(cal + "/config.json");
+            QVERIFY(!nlohmann::json::parse(in).contains("ladm_studio_calibration"));
+        }
+        c.scales = {1.5}; // the only candidate: chosen
+        c.write = true;
+        CalibrationResult cr;
+        QVERIFY2(calibrate_query_scale(c, {}, &cr, &err), err.c_str());
+        QCOMPARE(cr.query_scale, 1.5);
+        QCOMPARE(cr.mean_auc.at(0), dry.mean_auc.at(1)); // same pairs, same scale
+        std::string e1, e2;
+        auto before = SafetensorsFile::open(uncal + "/model.safetensors", &e1);
+        auto after = SafetensorsFile::open(cal + "/model.safetensors", &e2);
+        QVERIFY2(before && after, (e1 + e2).c_str());
+        QCOMPARE(after->header(), before->header());
+        int q_tensors = 0;
+        for (const auto& [name, b] : before->tensors()) {
+            const auto* a2 = after->find(name);
+            QVERIFY(a2 && b.dtype == DType::F32);
+            const bool q = name.find("self_attn.q_proj.") != std::string::npos;
+            q_tensors += q;
+            const auto* x = reinterpret_cast<const float*>(b.data);
+            const auto* y = reinterpret_cast<const float*>(a2->data);
+            for (int64_t i = 0; i < b.numel(); ++i)
+                if (y[i] != (q ? float(double(x[i]) * 1.5) : x[i]))
+                    QFAIL(qPrintable(QString::fromStdString(name) + QString(" [%1]").arg(i)));
+        }
+        QCOMPARE(q_tensors, o.layers);
+        after.reset(), before.reset();
+        EngineOptions plain, scaled;
+        scaled.query_scale = 1.5;
+        auto e_cal = Engine::open(cal, plain, &err);
+        auto e_ref = Engine::open(uncal, scaled, &err);
+        QVERIFY2(e_cal && e_ref, err.c_str());
+        QVERIFY(e_cal->info().fingerprint != Engine::open(uncal, plain, &err)->info().fingerprint);
+        LadmParams lp = tiny.params;
+        lp.max_len = 300;
+        const auto ids = tok->encode(read_text_file(files[0]), true).ids;
+        QVERIFY(ids.size() >= 300);
+        const std::vector<int32_t> sample(ids.begin(), ids.begin() + 300);
+        const auto a3 = e_cal->score(sample, lp), b3 = e_ref->score(sample, lp);
+        QVERIFY(a3.status == ScoreStatus::Ok && b3.status == ScoreStatus::Ok);
+        QVERIFY2(std::abs(a3.cds - b3.cds) <= 1e-5 * std::abs(b3.cds),
+                 qPrintable(QString("calibrated %1 vs engine x1.5 %2").arg(a3.cds).arg(b3.cds)));
+        // scales would compound: refused, the file untouched
+        c.scales = {2.0};
+        QVERIFY(!calibrate_query_scale(c, {}, &cr, &err));
+        QVERIFY2(err.find("already calibrated") != std::string::npos, err.c_str());
+        QCOMPARE(e_cal->score(sample, lp).cds, a3.cds);
+        c.scales = {-1.0};
+        QVERIFY(invalid_calibration_options(c).find("> 0") != std::string::npos);
+    }
+}
+
+QTEST_GUILESS_MAIN(TestTrainRun)
+#include "tst_train_run.moc"

@@ -1,0 +1,337 @@
+#include "train/calculator_eval.h"
+
+#include "core/corpus/source_text.h"
+#include "core/model/engine.h"
+#include "core/text/tokenizer.h"
+#include "train/calculator_curriculum.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <unordered_map>
+
+namespace ladm {
+
+double roc_auc(const std::vector<double>& pos, const std::vector<double>& neg) {
+    if (pos.empty() || neg.empty()) return 0.5;
+    double wins = 0;
+    for (double p : pos)
+        for (double n : neg)
+            wins += p > n ? 1.0 : p == n ? 0.5 : 0.0;
+    return wins / (double(pos.size()) * double(neg.size()));
+}
+
+std::map<std::string, double> roc_auc_per_group(const std::vector<double>& pos,
+                                                const std::vector<double>& neg,
+                                                const std::vector<std::string>& group) {
+    std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> by;
+    for (size_t k = 0; k < group.size(); ++k)
+        by[group[k]].first.push_back(pos[k]), by[group[k]].second.push_back(neg[k]);
+    std::map<std::string, double> out;
+    for (const auto& [g, pn] : by)
+        out[g] = roc_auc(pn.first, pn.second);
+    return out;
+}
+
+double recorded_held_out_fraction(const std::string& dir, double fallback) {
+    std::ifstream f(dir + "/config.json");
+    const auto j = nlohmann::json::parse(f, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("ladm_studio_training")) return fallback;
+    const auto& t = j["ladm_studio_training"];
+    return t.is_object() && t.contains("held_out_fraction") && t["held_out_fraction"].is_number()
+               ? t["held_out_fraction"].get<double>()
+               : fallback;
+}
+
+std::vector<int32_t> spliced_control(const std::vector<std::vector<int32_t>>& docs, size_t exclude,
+                                     int64_t tokens, std::mt19937_64& rng,
+                                     std::vector<size_t>* sources) {
+    std::vector<int32_t> out;
+    // Each piece from a different document while there are unused ones: two pieces of one
+    // document share its names and would make the control coherent.
+    std::vector<char> used(docs.size(), 0);
+    size_t unused = 0;
+    for (size_t j = 0; j < docs.size(); ++j)
+        unused += j != exclude && docs[j].size() >= 64;
+    if (unused == 0) return out;
+    while (int64_t(out.size()) < tokens) {
+        const size_t j = rng() % docs.size();
+        if (j == exclude || docs[j].size() < 64) continue;
+        if (unused > 0 && used[j]) continue;
+        if (!used[j]) used[j] = 1, --unused;
+        const size_t len = std::min<size_t>(64 + rng() % 448, docs[j].size()); // < 512 tokens
+        const size_t start = rng() % (docs[j].size() - len + 1);
+        out.insert(out.end(), docs[j].begin() + long(start), docs[j].begin() + long(start + len));
+        if (sources) sources->push_back(j);
+    }
+    out.resize(size_t(tokens));
+    return out;
+}
+
+bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
+                      std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>* pairs,
+                      std::vector<std::string>* domains, std::string* error) {
+    const auto files = calculator_text_files(o.text_files);
+    std::map<std::string, std::vector<std::vector<int32_t>>> by_domain; // the chosen side's
+    for (const auto& f : files) {
+        if (is_held_out(f, o.held_out_fraction) == o.training_documents) continue;
+        const std::string text = read_text_file(f);
+        if (text.size() < 200) continue;
+        by_domain[text_domain(f)].push_back(tok.encode(text, false).ids);
+    }
+    const int64_t body = o.tokens - 1; // BOS first
+    std::mt19937_64 rng(o.seed);
+    // Candidates per domain, then taken round-robin so no domain fills all the pairs.
+    std::vector<std::pair<std::string, std::vector<size_t>>> cand;
+    for (auto& [dom, docs] : by_domain) {
+        if (docs.size() < 3) continue;
+        std::vector<size_t> c;
+        for (size_t i = 0; i < docs.size(); ++i)
+            if (int64_t(docs[i].size()) >= body) c.push_back(i);
+        if (!c.empty()) cand.emplace_back(dom, std::move(c));
+    }
+    std::vector<std::pair<std::string, size_t>> order; // (domain, document index)
+    for (size_t r = 0; int(order.size()) < o.pairs; ++r) {
+        bool any = false;
+        for (const auto& [dom, c] : cand)
+            if (r < c.size() && int(order.size()) < o.pairs)
+                order.emplace_back(dom, c[r]), any = true;
+        if (!any) break;
+    }
+    for (const auto& [dom, i] : order) {
+        const auto& docs = by_domain[dom];
+        const auto pieces = spliced_control(docs, i, body, rng);
+        if (pieces.empty()) continue; // no other document of 64+ tokens in the domain
+        std::vector<int32_t> coherent{tok.bos_id()}, spliced{tok.bos_id()};
+        coherent.insert(coherent.end(), docs[i].begin(), docs[i].begin() + body);
+        spliced.insert(spliced.end(), pieces.begin(), pieces.end());
+        pairs->emplace_back(std::move(coherent), std::move(spliced));
+        domains->push_back(dom);
+    }
+    if (pairs->empty()) {
+        size_t n = 0;
+        for (const auto& [_, d] : by_domain)
+            n += d.size();
+        *error = "no pairs: " + std::to_string(n) +
+                 (o.training_documents ? " training" : " held-out") +
+                 " documents; a pair needs one of " + std::to_string(o.tokens) +
+                 " tokens and 2 more in its domain (try --tokens smaller)";
+        return false;
+    }
+    return true;
+}
+
+double target_attention_cds(const std::vector<int32_t>& s, const std::vector<float>& match_weight,
+                            const LadmParams& p) {
+    const auto L = int64_t(s.size());
+    const auto starts = query_span_starts(L, p);
+    if (starts.empty()) return 0;
+    const WindowGrid grid(L, p.span);
+    std::unordered_map<int32_t, std::vector<int64_t>> at; // token -> positions after BOS
+    for (int64_t i = 1; i < L; ++i)
+        at[s[size_t(i)]].push_back(i);
+    double sum = 0;
+    for (int64_t t : starts) {
+        std::vector<double> mass(size_t(grid.count()), 0.0);
+        for (int64_t i = t; i < t + p.span; ++i) {
+            const auto& v = at[s[size_t(i)]];
+            const auto n = std::lower_bound(v.begin(), v.end(), t) - v.begin(); // before t
+            const double w = match_weight[size_t(i)], z = 1.0 + w * double(n);
+            mass[size_t(grid.index_of(0))] += 1.0 / z;
+            for (auto k = 0; k < n; ++k)
+                mass[size_t(grid.index_of(v[size_t(k)]))] += w / z;
+        }
+        sum += aggregated_focus(t, L, pairwise_focus(t, mass, grid, p), p);
+    }
+    return sum / double(starts.size());
+}
+
+namespace {
+// The targets' match weights for the pairs of each domain (see EvalOptions::target_attention).
+bool target_weights(const EvalOptions& o, std::map<std::string, std::vector<float>>* by_domain,
+                    const std::vector<std::string>& domains, std::string* error) {
+    auto tok = Tokenizer::from_dir(o.model_dir, error);
+    if (!tok) return false;
+    TrainOptions t;
+    t.match_theta = 13; // train-calculator's before it recorded it
+    t.domain_rarity = false;
+    std::ifstream f(o.model_dir + "/config.json");
+    const auto j = nlohmann::json::parse(f, nullptr, false);
+    if (!j.is_discarded() && j.is_object() && j.contains("ladm_studio_training")) {
+        const auto& r = j["ladm_studio_training"];
+        t.match_theta = r.value("match_theta", t.match_theta);
+        t.domain_rarity = r.value("domain_rarity", false);
+    }
+    std::vector<std::vector<int32_t>> docs;
+    std::vector<std::string> kinds;
+    for (const auto& file : calculator_text_files(o.text_files)) {
+        if (is_held_out(file, o.held_out_fraction)) continue;
+        const std::string text = read_text_file(file);
+        if (text.size() < 200) continue; // as train-calculator
+        docs.push_back(tok->encode(text, false).ids);
+        kinds.push_back(text_domain(file));
+    }
+    if (docs.empty()) {
+        *error = "no training documents to measure token frequencies on";
+        return false;
+    }
+    const auto r = token_rarity(t, docs, kinds, int32_t(tok->vocab_size()));
+    for (const auto& d : domains) {
+        const auto c = std::find(r.class_names.begin(), r.class_names.end(), d);
+        (*by_domain)[d] = r.weight[size_t(c - r.class_names.begin())]; // last row: all text
+    }
+    return true;
+}
+
+bool ladm_params_for(const EvalOptions& o, LadmParams* p, std::string* error) {
+    *p = o.params;
+    p->max_len = o.tokens;
+    if (std::string e = validate(*p); !e.empty()) {
+        *error = "bad LADM parameters: " + e;
+        return false;
+    }
+    if (query_span_starts(o.tokens, *p).empty()) {
+        *error = std::to_string(o.tokens) + " tokens are too short for LADM with span " +
+                 std::to_string(p->span) + ", d_afs " + std::to_string(p->d_afs) +
+                 ": a sample needs more than " +
+                 std::to_string(p->span + p->sink() + 4 * p->interval()) + " tokens";
+        return false;
+    }
+    return true;
+}
+} // namespace
+
+bool evaluate_pairs(const EvalOptions& o,
+                    const std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>& pairs,
+                    const std::vector<std::string>& pair_domain,
+                    const std::function<void(int, int)>& progress, EvalResult* res,
+                    std::string* error) {
+    const auto t0 = std::chrono::steady_clock::now();
+    LadmParams p;
+    if (!ladm_params_for(o, &p, error)) return false;
+    if (pairs.empty() || pairs.size() != pair_domain.size()) {
+        *error = "no pairs to score";
+        return false;
+    }
+    std::unique_ptr<Engine> engine;
+    std::map<std::string, std::vector<float>> weights; // target_attention's, per domain
+    if (o.target_attention) {
+        if (o.query_scale != 1.0) {
+            *error = "a query scale applies to the model's attention, not to the training "
+                     "targets (--target-attention)";
+            return false;
+        }
+        if (!target_weights(o, &weights, pair_domain, error)) return false;
+    } else {
+        EngineOptions eo;
+        eo.query_scale = o.query_scale;
+        engine = Engine::open(o.model_dir, eo, error);
+        if (!engine) return false;
+    }
+    auto score = [&](const std::vector<int32_t>& s, const std::string& domain) {
+        if (engine) return engine->score(s, p);
+        std::vector<float> w(s.size());
+        for (size_t i = 0; i < s.size(); ++i)
+            w[i] = weights[domain][size_t(s[i])];
+        ScoreResult r;
+        r.status = ScoreStatus::Ok;
+        r.cds = target_attention_cds(s, w, p);
+        r.cds_per_layer = {r.cds};
+        return r;
+    };
+    for (size_t k = 0; k < pairs.size(); ++k) {
+        const auto a = score(pairs[k].first, pair_domain[k]),
+                   b = score(pairs[k].second, pair_domain[k]);
+        for (const auto* r : {&a, &b})
+            if (r->status != ScoreStatus::Ok) {
+                *error = std::string("scoring the ") + (r == &a ? "coherent" : "spliced") +
+                         " sample of pair " + std::to_string(k + 1) + " (" + pair_domain[k] +
+                         ") failed: " + (r->error.empty() ? status_name(r->status) : r->error);
+                return false;
+            }
+        res->coherent.push_back(a.cds);
+        res->spliced.push_back(b.cds);
+        res->coherent_layers.push_back(a.cds_per_layer);
+        res->spliced_layers.push_back(b.cds_per_layer);
+        ++res->pairs_per_domain[pair_domain[k]];
+        res->domains.push_back(pair_domain[k]);
+        if (progress) progress(int(k + 1), int(pairs.size()));
+    }
+    res->pairs = int(pairs.size());
+    res->auc = roc_auc(res->coherent, res->spliced);
+    for (size_t l = 0; l < res->coherent_layers[0].size(); ++l) {
+        std::vector<double> c, s;
+        for (size_t k = 0; k < pairs.size(); ++k)
+            c.push_back(res->coherent_layers[k][l]), s.push_back(res->spliced_layers[k][l]);
+        res->auc_per_layer.push_back(roc_auc(c, s));
+    }
+    res->auc_per_domain = roc_auc_per_group(res->coherent, res->spliced, res->domains);
+    for (size_t k = 0; k < pairs.size(); ++k) {
+        res->mean_coherent += res->coherent[k] / double(pairs.size());
+        res->mean_spliced += res->spliced[k] / double(pairs.size());
+    }
+    res->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return true;
+}
+
+bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int)>& progress,
+                         EvalResult* res, std::string* error) {
+    const auto t0 = std::chrono::steady_clock::now();
+    LadmParams p;
+    if (!ladm_params_for(o, &p, error)) return false; // before reading any text
+    auto tok = Tokenizer::from_dir(o.model_dir, error);
+    if (!tok) return false;
+    std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>> pairs;
+    std::vector<std::string> pair_domain;
+    if (!build_eval_pairs(o, *tok, &pairs, &pair_domain, error)) return false;
+    if (!evaluate_pairs(o, pairs, pair_domain, progress, res, error)) return false;
+    res->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return true;
+}
+
+nlohmann::json eval_record(const EvalOptions& o, const EvalResult& r) {
+    struct Sums {
+        double coherent = 0, spliced = 0;
+        int n = 0;
+    };
+    std::map<std::string, Sums> sums;
+    auto pairs = nlohmann::json::array();
+    for (size_t k = 0; k < r.coherent.size(); ++k) {
+        auto& s = sums[r.domains[k]];
+        s.coherent += r.coherent[k];
+        s.spliced += r.spliced[k];
+        ++s.n;
+        pairs.push_back(
+            {{"domain", r.domains[k]}, {"coherent", r.coherent[k]}, {"spliced", r.spliced[k]}});
+    }
+    nlohmann::json means = nlohmann::json::object();
+    for (const auto& [dom, s] : sums)
+        means[dom] = {{"coherent", s.coherent / s.n}, {"spliced", s.spliced / s.n}};
+    return {{"pairs", r.pairs},
+            {"tokens", o.tokens},
+            {"held_out_fraction", o.held_out_fraction},
+            {"documents", o.training_documents ? "training" : "held-out"},
+            {"query_scale", o.query_scale},
+            {"attention", o.target_attention ? "training targets" : "model"},
+            {"auc", r.auc},
+            {"auc_per_layer", r.auc_per_layer},
+            {"pairs_per_domain", r.pairs_per_domain},
+            {"auc_per_domain", r.auc_per_domain},
+            {"mean_cds_coherent", r.mean_coherent},
+            {"mean_cds_spliced", r.mean_spliced},
+            {"mean_cds_per_domain", means},
+            {"pair_scores", pairs},
+            {"ladm_params", ladm_params_record(o.params)}};
+}
+
+nlohmann::json ladm_params_record(const LadmParams& p) {
+    return {{"span", p.span}, {"d_afs", p.d_afs}, {"d_cds", p.d_cds}};
+}
+
+} // namespace ladm

@@ -1,0 +1,112 @@
+// How well a calculator separates coherent long documents from spliced controls: for
+// held-out documents (the same hash split as train-calculator), the first N tokens of a
+// document versus a control of the same length made of pieces (< 512 tokens) of other
+// held-out documents of its domain, each piece from a different document while there are
+// unused ones; the ROC AUC of CDS (coherent should score higher).
+#pragma once
+
+#include "core/model/ladm_math.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace ladm {
+
+struct EvalOptions {
+    std::string model_dir;
+    std::vector<std::string> text_files; // as in calculator_text_files()
+    double held_out_fraction = 0.10;     // must match the training run's
+    // The documents the pairs are made of: the held-out ones (the evaluation), or the
+    // training ones (for choices made on the model, such as calibrate_query_scale's, so
+    // the held-out documents stay unseen by every choice).
+    bool training_documents = false;
+    int pairs = 40;
+    int tokens = 8192; // per sample (BOS included)
+    LadmParams params;
+    uint64_t seed = 1;
+    double query_scale = 1.0; // EngineOptions::query_scale (a diagnostic of attention sharpness)
+    // Score with the attention train-calculator's supervision asks for instead of the
+    // model's (target_attention_cds, with the match_theta and domain_rarity recorded in
+    // model_dir/config.json and the token frequencies of the training documents): what the
+    // recipe would reach on these pairs if the model learnt its targets exactly.
+    bool target_attention = false;
+};
+
+struct EvalResult {
+    int pairs = 0;
+    double auc = 0; // P(CDS coherent > CDS spliced), ties count half
+    double mean_coherent = 0, mean_spliced = 0;
+    std::vector<double> coherent, spliced;
+    std::vector<std::vector<double>> coherent_layers, spliced_layers; // [pair][layer]
+    std::vector<double> auc_per_layer; // the AUC of each layer's CDS alone
+    std::vector<std::string> domains;  // [pair]
+    std::map<std::string, int> pairs_per_domain;
+    std::map<std::string, double> auc_per_domain; // the AUC within each domain's pairs
+    double seconds = 0;
+};
+
+// A control of `tokens` tokens spliced from pieces (64-511 tokens) of docs other than
+// docs[exclude], each piece from a different document while there are unused ones
+// (documents under 64 tokens are skipped). sources (optional) receives each piece's
+// document. Empty when no other document is long enough.
+std::vector<int32_t> spliced_control(const std::vector<std::vector<int32_t>>& docs, size_t exclude,
+                                     int64_t tokens, std::mt19937_64& rng,
+                                     std::vector<size_t>* sources = nullptr);
+
+class Tokenizer;
+
+// The evaluation pairs (coherent, spliced), BOS first, o.tokens tokens each, and each
+// pair's domain, from the held-out documents (or the training ones, see EvalOptions). False with
+// *error when there are none.
+bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
+                      std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>* pairs,
+                      std::vector<std::string>* domains, std::string* error);
+
+// The held-out share train-calculator recorded in dir/config.json (ladm_studio_training),
+// so the evaluation uses the files that training left out; fallback when the checkpoint
+// was not made by train-calculator.
+double recorded_held_out_fraction(const std::string& dir, double fallback);
+
+// The CDS (one layer) of attention that does exactly what train-calculator's supervision
+// asks: each query i of a span puts match_weight[i] on every occurrence of its token
+// before the span (after BOS) and 1 on BOS, normalised over the keys before the span.
+double target_attention_cds(const std::vector<int32_t>& s, const std::vector<float>& match_weight,
+                            const LadmParams& p);
+
+// Mann-Whitney AUC of a (positives) over b (negatives).
+double roc_auc(const std::vector<double>& pos, const std::vector<double>& neg);
+
+// roc_auc within each group of pairs: pair k is (pos[k], neg[k]) in group[k].
+std::map<std::string, double> roc_auc_per_group(const std::vector<double>& pos,
+                                                const std::vector<double>& neg,
+                                                const std::vector<std::string>& group);
+
+// Scores given pairs (from build_eval_pairs, with their domains) with o.model_dir at
+// o.query_scale, using o.tokens and o.params: what evaluate_calculator does after building
+// them, for callers that score the same pairs several times.
+bool evaluate_pairs(const EvalOptions& o,
+                    const std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>& pairs,
+                    const std::vector<std::string>& domains,
+                    const std::function<void(int done, int total)>& progress, EvalResult* result,
+                    std::string* error);
+
+bool evaluate_calculator(const EvalOptions& o,
+                         const std::function<void(int done, int total)>& progress,
+                         EvalResult* result, std::string* error);
+
+// What eval-calculator prints: the options that made the pairs, the AUC overall, per layer
+// and per domain, the mean CDS of each side (overall and per domain: a domain whose
+// controls outscore another's coherent documents lowers the pooled AUC), and every pair's
+// domain and two scores, for plotting or other statistics. No timings.
+nlohmann::json eval_record(const EvalOptions& o, const EvalResult& r);
+
+// {"span", "d_afs", "d_cds"}: the LADM parameters of an evaluation or calibration record.
+nlohmann::json ladm_params_record(const LadmParams& p);
+
+} // namespace ladm

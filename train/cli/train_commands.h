@@ -1,0 +1,19 @@
+// The trainer's subcommands of `ladm` (train-calculator, eval-calculator,
+// calibrate-calculator), registered by the CLI from this table; the desktop app does not
+// link them.
+#pragma once
+
+#include "cli/command.h"
+
+#include <vector>
+
+namespace ladm::cli {
+
+int cmd_train_calculator(const std::vector<std::string>& args);
+int cmd_eval_calculator(const std::vector<std::string>& args);
+int cmd_calibrate_calculator(const std::vector<std::string>& args);
+
+// The rows `ladm` adds to its own commands.
+const std::vector<Command>& train_commands();
+
+} // namespace ladm::cli

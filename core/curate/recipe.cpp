@@ -17,12 +17,24 @@ std::vector<Candidate> candidates_of(const std::vector<ResultRow>& rows) {
 nlohmann::json recipe_json(const SelectionRecipe& rc, int64_t run, const SelectionResult& res) {
     nlohmann::json recipe = {
         {"mode", select_mode_name(rc.mode)}, {"run", run}, {"budget", rc.budget}};
-    if (rc.threshold) recipe["threshold"] = *rc.threshold;
-    if (!rc.domain_thresholds.empty()) recipe["domain_thresholds"] = rc.domain_thresholds;
-    if (rc.top_fraction) recipe["top_fraction"] = *rc.top_fraction;
-    if (rc.top_count) recipe["top_count"] = *rc.top_count;
-    if (rc.mode == SelectMode::Reference || rc.mode == SelectMode::BudgetExact)
+    // Only what the mode reads: a front end may hold values for every mode (the app's
+    // panel does), and a recipe must not depend on which front end wrote it.
+    switch (rc.mode) {
+    case SelectMode::Reference:
+    case SelectMode::BudgetExact:
         recipe["percent"] = res.percent;
+        break;
+    case SelectMode::Threshold:
+        if (rc.threshold) recipe["threshold"] = *rc.threshold;
+        if (!rc.domain_thresholds.empty()) recipe["domain_thresholds"] = rc.domain_thresholds;
+        break;
+    case SelectMode::Top:
+        if (rc.top_count)
+            recipe["top_count"] = *rc.top_count;
+        else if (rc.top_fraction)
+            recipe["top_fraction"] = *rc.top_fraction;
+        break;
+    }
     nlohmann::json domains = nlohmann::json::object();
     for (const auto& [d, s] : res.domains)
         domains[d] = {{"kept_samples", s.kept_samples},

@@ -21,8 +21,8 @@ namespace ladm {
 std::vector<Candidate> candidates_of(const std::vector<ResultRow>& rows);
 
 // The recipe record kept with a selection and written to selection.json: mode, run,
-// budget, the mode's parameters as given, the percent step reached, per-domain and total
-// kept samples and tokens.
+// budget, the parameters the mode reads (the percent step reached for the budget modes;
+// thresholds; top count, else fraction), per-domain and total kept samples and tokens.
 nlohmann::json recipe_json(const SelectionRecipe& rc, int64_t run, const SelectionResult& res);
 
 // Linear-interpolated quantile q in [0, 1] of v (NaN when v is empty).

@@ -1,9 +1,11 @@
-// Selection modes against expectations worked out by hand.
+// Selection modes against expectations worked out by hand, and the recipe they record.
+#include "core/curate/recipe.h"
 #include "core/curate/selection.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cmath>
 #include <fstream>
 
 using namespace ladm;
@@ -35,6 +37,8 @@ class TestSelection : public QObject {
     void overridesWin();
     void tokenCounts_data();
     void tokenCounts();
+    void recipeHoldsWhatTheModeReads();
+    void quantiles();
 };
 
 void TestSelection::referenceOvershoots() {
@@ -134,6 +138,45 @@ void TestSelection::tokenCounts() {
     const bool ok = parse_token_count(text.toStdString(), &out);
     QCOMPARE(ok, value >= 0);
     if (ok) QCOMPARE(out, int64_t(value));
+}
+
+void TestSelection::recipeHoldsWhatTheModeReads() {
+    // A front end may carry values for every mode (the app's panel does): the recipe keeps
+    // only those the mode reads, so it is the same whoever wrote it.
+    SelectionRecipe rc;
+    rc.budget = 150;
+    rc.threshold = 0.5;
+    rc.domain_thresholds["B"] = 0.1;
+    rc.top_fraction = 0.5;
+    auto j = recipe_json(rc, 7, select_samples(example(), rc));
+    QCOMPARE(j["mode"].get<std::string>(), std::string("reference"));
+    QCOMPARE(j["run"].get<int64_t>(), int64_t(7));
+    QCOMPARE(j["percent"].get<int>(), 50);
+    QCOMPARE(j["kept_samples"].get<int64_t>(), int64_t(3));
+    QCOMPARE(j["kept_tokens"].get<int64_t>(), int64_t(250));
+    QCOMPARE(j["domains"]["A"]["kept_samples"].get<int64_t>(), int64_t(2));
+    QVERIFY(!j.contains("threshold") && !j.contains("top_fraction") &&
+            !j.contains("domain_thresholds"));
+
+    rc.mode = SelectMode::Threshold;
+    j = recipe_json(rc, 7, select_samples(example(), rc));
+    QCOMPARE(j["threshold"].get<double>(), 0.5);
+    QCOMPARE(j["domain_thresholds"]["B"].get<double>(), 0.1);
+    QVERIFY(!j.contains("percent") && !j.contains("top_fraction"));
+
+    rc.mode = SelectMode::Top;
+    rc.top_count = 2;
+    j = recipe_json(rc, 7, select_samples(example(), rc));
+    QCOMPARE(j["top_count"].get<int64_t>(), int64_t(2));
+    QCOMPARE(j["kept_samples"].get<int64_t>(), int64_t(2));
+    QVERIFY(!j.contains("top_fraction") && !j.contains("threshold"));
+}
+
+void TestSelection::quantiles() {
+    QVERIFY(std::isnan(quantile({}, 0.5)));
+    QCOMPARE(quantile({3, 1, 2}, 0.5), 2.0);
+    QCOMPARE(quantile({4, 1}, 0.25), 1.75);
+    QCOMPARE(quantile_sorted({1, 2, 3, 4}, 1.0), 4.0);
 }
 
 QTEST_GUILESS_MAIN(TestSelection)

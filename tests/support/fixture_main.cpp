@@ -4,14 +4,13 @@
 //   ladm-test-fixture count DB                  results in a cache file
 //   ladm-test-fixture compare A.db B.db TOL     same samples, CDS within TOL (exit 1 if not)
 #include "core/store/cache.h"
+#include "tests/support/scoring_fixture.h"
 #include "tests/support/tiny_model.h"
 
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
-#include <random>
 #include <string>
 
 using namespace ladm;
@@ -37,23 +36,8 @@ int main(int argc, char** argv) {
         return e.empty() ? 0 : 1;
     }
     if (cmd == "corpus" && argc == 6) {
-        const int n = std::atoi(argv[3]), min_len = std::atoi(argv[4]);
-        std::mt19937_64 rng(std::strtoull(argv[5], nullptr, 10));
-        const char* domains[] = {"ArXiv", "Github", "Books"};
-        const char* words[] = {"alpha", "beta",    "gamma", "delta", "omega",
-                               "long",  "context", "data",  "model", "span"};
-        std::ofstream f(argv[2]);
-        for (int i = 0; i < n; ++i) {
-            std::string text;
-            const int len = min_len + int(rng() % uint64_t(min_len));
-            while (int(text.size()) < len)
-                text += std::string(words[rng() % 10]) + (rng() % 7 ? " " : "\n");
-            f << nlohmann::json{{"id", "doc" + std::to_string(i)},
-                                {"text", text},
-                                {"meta", {{"pile_set_name", domains[i % 3]}}}}
-                     .dump()
-              << "\n";
-        }
+        test::write_corpus(argv[2], std::atoi(argv[3]), std::atoi(argv[4]),
+                           std::strtoull(argv[5], nullptr, 10), /*short_index=*/-1);
         return 0;
     }
     if (cmd == "count" && argc == 3) {

@@ -16,7 +16,7 @@ LadmParams small_params() {
     return p;
 }
 
-void write_corpus(const std::string& path, int n, int min_len, uint64_t seed) {
+void write_corpus(const std::string& path, int n, int min_len, uint64_t seed, int short_index) {
     std::mt19937_64 rng(seed);
     const char* domains[] = {"ArXiv", "Github", "Books"};
     const char* words[] = {"alpha", "beta",    "gamma", "delta", "omega",
@@ -24,7 +24,7 @@ void write_corpus(const std::string& path, int n, int min_len, uint64_t seed) {
     std::ofstream f(path);
     for (int i = 0; i < n; ++i) {
         std::string text;
-        const int len = i == 3 ? 40 : min_len + int(rng() % uint64_t(min_len));
+        const int len = i == short_index ? 40 : min_len + int(rng() % uint64_t(min_len));
         while (int(text.size()) < len)
             text += std::string(words[rng() % 10]) + (rng() % 7 ? " " : "\n");
         f << nlohmann::json{{"id", "doc" + std::to_string(i)},

@@ -15,8 +15,9 @@ namespace ladm::test {
 LadmParams small_params();
 
 // N records {"id": "doc<i>", "text": ..., "meta": {"pile_set_name": one of three}} with
-// texts of min_len..2*min_len bytes; record 3 is shorter than any query span (too_short).
-void write_corpus(const std::string& path, int n, int min_len, uint64_t seed);
+// texts of min_len..2*min_len bytes; record short_index (if >= 0) has 40 bytes, shorter
+// than any query span (too_short).
+void write_corpus(const std::string& path, int n, int min_len, uint64_t seed, int short_index = 3);
 
 struct Scorer {
     std::unique_ptr<Engine> engine;

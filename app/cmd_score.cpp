@@ -39,7 +39,8 @@ Input:
   --id-key K          field holding the id (default id; else file:line)
   --domain-key PATH   dotted path of the domain (default meta.pile_set_name, then
                       meta.source, source, the shard's name)
-  --max-line-bytes N  records longer than this are reported and skipped (default 64M)
+  --max-line-bytes N  records (or text files) longer than this are reported and skipped
+                      (default 64M)
   --strict            stop at the first bad record (exit 1)
 Run:
   --device D          auto | cpu | cuda | cuda:N (default auto)

@@ -5,47 +5,82 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QCoreApplication>
 #include <QDir>
 #include <QTabWidget>
 #include <QTimer>
 
 #include <cstdio>
+#include <cstring>
+
+namespace {
+
+struct CommandLine {
+    QCommandLineOption model{"model", "calculator checkpoint folder (default: the bundled one)",
+                             "dir"};
+    QCommandLineOption cache{
+        "cache", "score cache file (default: one per corpus in the app data folder)", "db"};
+    QCommandLineOption score{"score", "start scoring as soon as the model is loaded"};
+    QCommandLineOption span{"span", "LADM span size C", "n", "128"};
+    QCommandLineOption shots{
+        "screenshots", "after scoring, save screenshots of the main views to DIR and quit", "dir"};
+    QCommandLineOption summary{
+        "summary", "open the cache, print what it holds (runs, samples per domain) and quit"};
+
+    void add_to(QCommandLineParser& p) const {
+        p.setApplicationDescription(
+            "Pick the long documents that teach long-context skills (LADM).");
+        p.addHelpOption();
+        p.addVersionOption();
+        p.addPositionalArgument("inputs", "corpus files, folders or globs (.jsonl, .jsonl.gz, "
+                                          ".jsonl.zst, text folders)");
+        p.addOptions({model, cache, score, span, shots, summary});
+    }
+};
+
+void set_names() {
+    QCoreApplication::setApplicationName("LADM Studio");
+    QCoreApplication::setOrganizationName("LADM Studio");
+    QCoreApplication::setApplicationVersion(LADM_VERSION);
+}
+
+// --help and --version need no window system: answered before a QApplication (which
+// aborts without a display) exists.
+bool asks_for_info(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i)
+        for (const char* a : {"--help", "-h", "-?", "--help-all", "--version", "-v"})
+            if (!std::strcmp(argv[i], a)) return true;
+    return false;
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
+    const CommandLine cl;
+    if (asks_for_info(argc, argv)) {
+        QCoreApplication core(argc, argv);
+        set_names();
+        QCommandLineParser p;
+        cl.add_to(p);
+        p.process(core); // prints and exits
+        return 0;
+    }
     QApplication app(argc, argv);
-    QApplication::setApplicationName("LADM Studio");
-    QApplication::setOrganizationName("LADM Studio");
-    QApplication::setApplicationVersion(LADM_VERSION);
+    set_names();
     QCommandLineParser p;
-    p.setApplicationDescription("Pick the long documents that teach long-context skills (LADM).");
-    p.addHelpOption();
-    p.addVersionOption();
-    p.addPositionalArgument(
-        "inputs", "corpus files, folders or globs (.jsonl, .jsonl.gz, .jsonl.zst, text folders)");
-    QCommandLineOption model("model", "calculator checkpoint folder (default: the bundled one)",
-                             "dir");
-    QCommandLineOption cache(
-        "cache", "score cache file (default: one per corpus in the app data folder)", "db");
-    QCommandLineOption score("score", "start scoring as soon as the model is loaded");
-    QCommandLineOption span("span", "LADM span size C", "n", "128");
-    QCommandLineOption shots(
-        "screenshots", "after scoring, save screenshots of the main views to DIR and quit", "dir");
-    QCommandLineOption summary(
-        "summary", "open the cache, print what it holds (runs, samples per domain) and quit");
-    p.addOptions({model, cache, score, span, shots, summary});
+    cl.add_to(p);
     p.process(app);
-
     ladm::ui::StudioOptions o;
-    o.modelDir = p.value(model);
-    o.cachePath = p.value(cache);
+    o.modelDir = p.value(cl.model);
+    o.cachePath = p.value(cl.cache);
     o.inputs = p.positionalArguments();
-    o.startScoring = p.isSet(score) || p.isSet(shots);
-    o.params.span = p.value(span).toInt();
+    o.startScoring = p.isSet(cl.score) || p.isSet(cl.shots);
+    o.params.span = p.value(cl.span).toInt();
     ladm::ui::MainWindow w(o);
     w.resize(1400, 880);
     w.show();
 
-    if (p.isSet(summary)) {
+    if (p.isSet(cl.summary)) {
         QObject::connect(&w, &ladm::ui::MainWindow::selectionUpdated, &w, [&w] {
             const auto& sel = w.selection();
             std::printf("cache %s: %lld results in the table\n", qPrintable(w.cachePath()),
@@ -60,8 +95,8 @@ int main(int argc, char** argv) {
             QApplication::exit(1);
         });
     }
-    if (p.isSet(shots)) {
-        const QString dir = p.value(shots);
+    if (p.isSet(cl.shots)) {
+        const QString dir = p.value(cl.shots);
         QDir().mkpath(dir);
         QObject::connect(&w, &ladm::ui::MainWindow::scoringFinished, &w, [&w, dir](bool) {
             QTimer::singleShot(1500, &w, [&w, dir] {

@@ -89,11 +89,36 @@ std::string scalar_string(const nlohmann::json& v) {
 
 } // namespace
 
+namespace {
+bool parse_record_checked(const std::string& line, const CorpusOptions& o, const std::string& shard,
+                          Sample* out, ProblemKind* kind, std::string* message);
+}
+
 bool parse_record(const std::string& line, const CorpusOptions& o, const std::string& shard,
                   Sample* out, ProblemKind* kind, std::string* message) {
+    // A record too large for the memory left (its JSON tree, its text copy) is that
+    // record's problem, not the run's.
+    try {
+        return parse_record_checked(line, o, shard, out, kind, message);
+    } catch (const std::bad_alloc&) {
+        *kind = ProblemKind::LineTooLong;
+        *message = "record of " + std::to_string(line.size()) + " bytes does not fit in memory";
+    }
+    out->text.clear();
+    out->text.shrink_to_fit();
+    out->input_ids.clear();
+    out->input_ids.shrink_to_fit();
+    return false;
+}
+
+namespace {
+bool parse_record_checked(const std::string& line, const CorpusOptions& o, const std::string& shard,
+                          Sample* out, ProblemKind* kind, std::string* message) {
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(line);
+    } catch (const std::bad_alloc&) {
+        throw;
     } catch (const std::exception& e) {
         if (!utf8::is_valid(line)) {
             *kind = ProblemKind::InvalidUtf8;
@@ -168,6 +193,7 @@ bool parse_record(const std::string& line, const CorpusOptions& o, const std::st
     if (out->domain.empty()) out->domain = shard;
     return true;
 }
+} // namespace
 
 struct CorpusReader::State {
     std::unique_ptr<LineSource> src;
@@ -175,6 +201,7 @@ struct CorpusReader::State {
     std::string file;
     std::string shard;
     std::string domain_for_file; // plain files: top folder or extension
+    int64_t last_line = 0;       // of the current file, read so far
 };
 
 CorpusReader::~CorpusReader() = default;
@@ -278,6 +305,7 @@ bool CorpusReader::next(Sample* out) {
         const std::string f = m_files[m_file_index++];
         m_state->file = f;
         m_state->shard = shard_name(f);
+        m_state->last_line = 0;
         if (on_file && !on_file(f)) {
             m_done_bytes += m_sizes[m_file_index - 1];
             continue;
@@ -302,9 +330,24 @@ bool CorpusReader::next_in_file(Sample* out) {
             problem(ProblemKind::Unreadable, 0, "cannot read");
             return false;
         }
-        std::stringstream ss;
-        ss << in.rdbuf();
-        std::string text = ss.str();
+        std::error_code ec;
+        const uintmax_t bytes = fs::file_size(st.file, ec);
+        if (!ec && bytes > m_opts.max_line_bytes) {
+            problem(ProblemKind::LineTooLong, 0,
+                    "file of " + std::to_string(bytes) + " bytes exceeds the " +
+                        std::to_string(m_opts.max_line_bytes) + "-byte limit");
+            return false;
+        }
+        std::string text;
+        try {
+            std::stringstream ss;
+            ss << in.rdbuf();
+            text = ss.str();
+        } catch (const std::bad_alloc&) {
+            problem(ProblemKind::LineTooLong, 0,
+                    "file of " + std::to_string(bytes) + " bytes does not fit in memory");
+            return false;
+        }
         if (text.empty()) {
             problem(ProblemKind::EmptyText, 0, "empty file");
             return false;
@@ -329,10 +372,14 @@ bool CorpusReader::next_in_file(Sample* out) {
     }
     Line line;
     while (st.src->next(&line)) {
+        st.last_line = line.number;
         if (line.too_long) {
-            problem(ProblemKind::LineTooLong, line.number,
-                    "record of " + std::to_string(line.length) + " bytes exceeds the " +
-                        std::to_string(m_opts.max_line_bytes) + "-byte limit");
+            problem(
+                ProblemKind::LineTooLong, line.number,
+                "record of " + std::to_string(line.length) + " bytes " +
+                    (line.out_of_memory
+                         ? std::string("does not fit in memory")
+                         : "exceeds the " + std::to_string(m_opts.max_line_bytes) + "-byte limit"));
             if (m_strict_stop) return false;
             continue;
         }
@@ -348,7 +395,9 @@ bool CorpusReader::next_in_file(Sample* out) {
         out->loc = {st.file, line.number, line.offset, line.length};
         return true;
     }
-    if (!st.src->error().empty()) problem(ProblemKind::Truncated, line.number + 1, st.src->error());
+    // The damage is in the line after the last one read whole.
+    if (!st.src->error().empty())
+        problem(ProblemKind::Truncated, st.last_line + 1, st.src->error());
     return false;
 }
 

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <new>
 #include <string>
 #include <vector>
 #include <zlib.h>
@@ -105,17 +106,34 @@ class GzipStream : public ByteStream {
         std::fclose(m_in.f);
     }
     long read(char* buf, size_t n, std::string* error) override {
+        if (!m_pending.empty()) { // an error met after the data returned by the last call
+            *error = m_pending;
+            return -1;
+        }
         m_z.next_out = reinterpret_cast<Bytef*>(buf);
         m_z.avail_out = unsigned(n);
+        // What was decompressed before a truncation or corruption is returned first (every
+        // complete record before the damage is read); the error comes with the next call.
+        auto fail = [&](const std::string& e) -> long {
+            const size_t produced = n - m_z.avail_out;
+            if (produced == 0) {
+                *error = e;
+                return -1;
+            }
+            m_pending = e;
+            remember(buf, produced);
+            m_out += produced;
+            return long(produced);
+        };
         while (m_z.avail_out > 0 && !m_end) {
             if (m_in.pos == m_in.len) {
-                const bool got = m_in.fill(error);
+                std::string read_error;
+                const bool got = m_in.fill(&read_error);
                 if (!got) {
-                    if (!error->empty()) return -1;
-                    if (!m_between_members) {
-                        *error = "truncated gzip data: the file ends inside a compressed member";
-                        return -1;
-                    }
+                    if (!read_error.empty()) return fail(read_error);
+                    if (!m_between_members)
+                        return fail(
+                            "truncated gzip data: the file ends inside a compressed member");
                     m_end = true;
                     break;
                 }
@@ -141,11 +159,9 @@ class GzipStream : public ByteStream {
             const int ret = inflate(&m_z, m_spacing ? Z_BLOCK : Z_NO_FLUSH);
             m_in.pos = m_in.len - m_z.avail_in;
             if (ret == Z_NEED_DICT || ret == Z_DATA_ERROR || ret == Z_MEM_ERROR ||
-                ret == Z_STREAM_ERROR) {
-                *error =
-                    std::string("corrupt gzip data: ") + (m_z.msg ? m_z.msg : "inflate failed");
-                return -1;
-            }
+                ret == Z_STREAM_ERROR)
+                return fail(std::string("corrupt gzip data: ") +
+                            (m_z.msg ? m_z.msg : "inflate failed"));
             const uint64_t out_now = m_out + uint64_t(reinterpret_cast<char*>(m_z.next_out) - buf);
             if (ret == Z_STREAM_END) {
                 m_between_members = true;
@@ -197,6 +213,7 @@ class GzipStream : public ByteStream {
         m_between_members = m_end = m_raw = false;
         m_skip = 0;
         m_hist.clear();
+        m_pending.clear();
     }
     // keeps the last 32 KiB of output, the window an access point needs
     void remember(const char* buf, size_t n) {
@@ -231,6 +248,7 @@ class GzipStream : public ByteStream {
     bool m_between_members = false, m_end = false, m_raw = false;
     size_t m_skip = 0;
     std::string m_hist;
+    std::string m_pending; // error to report after the data already returned
 };
 
 // zstd, one or more frames. Frames are independent, so every frame start is an access
@@ -310,7 +328,7 @@ class LineReader final : public LineSource {
 
     bool next(Line* line) override {
         line->text.clear();
-        line->too_long = false;
+        line->too_long = line->out_of_memory = false;
         line->offset = m_offset;
         line->length = 0;
         bool any = false;
@@ -332,12 +350,19 @@ class LineReader final : public LineSource {
             const size_t take = nl ? size_t(static_cast<const char*>(nl) - start) : m_len - m_pos;
             line->length += take;
             if (!line->too_long) {
-                if (line->text.size() + take > m_max) {
+                bool drop = line->text.size() + take > m_max;
+                if (!drop) {
+                    try {
+                        line->text.append(start, take);
+                    } catch (const std::bad_alloc&) { // this record only: skip the rest of it
+                        drop = line->out_of_memory = true;
+                    }
+                }
+                if (drop) {
                     line->too_long = true;
                     line->text.clear();
                     line->text.shrink_to_fit();
-                } else
-                    line->text.append(start, take);
+                }
             }
             m_pos += take;
             m_offset += take;

@@ -25,11 +25,12 @@ struct AccessPoint {
 };
 
 struct Line {
-    std::string text;      // without the trailing newline (and '\r')
-    int64_t number = 0;    // 1-based
-    uint64_t offset = 0;   // uncompressed byte offset of the line's first byte
-    bool too_long = false; // longer than the limit: text is empty
-    uint64_t length = 0;   // bytes in the line (also when too long)
+    std::string text;           // without the trailing newline (and '\r')
+    int64_t number = 0;         // 1-based
+    uint64_t offset = 0;        // uncompressed byte offset of the line's first byte
+    bool too_long = false;      // longer than the limit: text is empty
+    bool out_of_memory = false; // too_long because holding it failed, not the limit
+    uint64_t length = 0;        // bytes in the line (also when too long)
 };
 
 class LineSource {

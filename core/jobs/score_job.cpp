@@ -15,6 +15,38 @@ int shard_of(const std::string& id, int n) {
     return int(h % uint64_t(n));
 }
 
+namespace {
+// One sample through the tokenizer and the engine. What goes wrong here (text the
+// tokenizer gives up on, not enough memory for a huge record) fails this sample with its
+// reason; the run goes on. *tokens: the sample's length in tokens (0 if not tokenised).
+ScoreResult score_sample(Engine& engine, const Tokenizer& tok, const Sample& s,
+                         const LadmParams& params, int64_t* tokens) {
+    ScoreResult failed;
+    failed.status = ScoreStatus::Error;
+    try {
+        if (s.pretokenized) {
+            *tokens = int64_t(s.input_ids.size());
+            return engine.score(s.input_ids, params);
+        }
+        Encoding enc = tok.encode(s.text, true);
+        if (!enc.error.empty()) {
+            failed.error = "tokenization failed: " + enc.error;
+            return failed;
+        }
+        *tokens = int64_t(enc.ids.size());
+        const std::vector<int32_t> ids = std::move(enc.ids);
+        enc = Encoding{}; // the offsets and text copy are not needed while scoring
+        return engine.score(ids, params);
+    } catch (const std::bad_alloc&) {
+        failed.error = "out of memory for a sample of " + std::to_string(s.text.size()) +
+                       " bytes (" + std::to_string(*tokens) + " tokens)";
+    } catch (const std::exception& e) {
+        failed.error = std::string("scoring failed: ") + e.what();
+    }
+    return failed;
+}
+} // namespace
+
 bool run_score_job(Engine& engine, const Tokenizer& tok, const ScoreJobOptions& o,
                    const std::function<bool(const ScoreJobProgress&)>& progress,
                    const std::function<void(const Problem&)>& on_problem, ScoreJobSummary* sum,
@@ -78,9 +110,8 @@ bool run_score_job(Engine& engine, const Tokenizer& tok, const ScoreJobOptions& 
         if (cache->has_result(sum->run_id, sid)) {
             ++pg.cached;
         } else {
-            const std::vector<int32_t> ids =
-                s.pretokenized ? s.input_ids : tok.encode(s.text, true).ids;
-            const ScoreResult r = engine.score(ids, o.params);
+            int64_t n_ids = 0;
+            const ScoreResult r = score_sample(engine, tok, s, o.params, &n_ids);
             StoredResult st;
             st.status = status_name(r.status);
             st.error = r.error;
@@ -90,7 +121,7 @@ bool run_score_job(Engine& engine, const Tokenizer& tok, const ScoreJobOptions& 
             st.span_starts = r.span_starts;
             st.windows = r.windows;
             st.span_mass = r.span_mass;
-            st.tokens = int64_t(ids.size());
+            st.tokens = n_ids;
             st.tokens_scored = r.tokens;
             st.seconds = r.seconds;
             if (!cache->put_result(sum->run_id, sid, st, error)) return false;

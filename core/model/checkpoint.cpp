@@ -1,5 +1,6 @@
 #include "core/model/checkpoint.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +21,16 @@ bool read_file(const fs::path& p, std::string* out) {
     std::stringstream ss;
     ss << in.rdbuf();
     *out = ss.str();
+    return true;
+}
+// A shard name of model.safetensors.index.json may only name a file inside the folder:
+// relative, without '..' (or empty) components.
+bool inside_folder(const std::string& name) {
+    if (name.empty() || name.find('\0') != std::string::npos) return false;
+    const fs::path p(name);
+    if (p.is_absolute() || p.has_root_name() || p.has_root_directory()) return false;
+    for (const auto& part : p)
+        if (part == ".." || part == "." || part.empty()) return false;
     return true;
 }
 } // namespace
@@ -87,6 +98,12 @@ std::unique_ptr<Checkpoint> Checkpoint::open(const std::string& dir, std::string
                     return nullptr;
                 }
                 const std::string f = it.value().get<std::string>();
+                if (!inside_folder(f)) {
+                    *error = index_path.string() + ": weight_map['" + it.key() + "'] names '" + f +
+                             "', which is not a file inside the checkpoint folder (only plain "
+                             "relative names without '..' are allowed)";
+                    return nullptr;
+                }
                 index_map[it.key()] = f;
                 if (seen.insert(f).second) shard_names.push_back(f);
             }
@@ -146,6 +163,20 @@ std::string Checkpoint::file_of(const std::string& name) const {
     if (it != m_where.end()) return m_files[it->second]->path();
     if (m_files.size() == 1) return m_files[0]->path();
     return (fs::path(m_dir) / "model.safetensors.index.json").string();
+}
+
+int64_t Checkpoint::layers_in_files() const {
+    int64_t n = 0;
+    static const std::string prefix = "model.layers.";
+    for (const auto& [name, _] : m_where) {
+        if (name.compare(0, prefix.size(), prefix) != 0) continue;
+        int64_t k = 0;
+        size_t i = prefix.size(), digits = 0;
+        for (; i < name.size() && name[i] >= '0' && name[i] <= '9' && digits < 9; ++i, ++digits)
+            k = k * 10 + (name[i] - '0');
+        if (digits && i < name.size() && name[i] == '.') n = std::max(n, k + 1);
+    }
+    return n;
 }
 
 size_t Checkpoint::weight_bytes() const {

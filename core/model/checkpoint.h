@@ -27,6 +27,8 @@ class Checkpoint {
     // Hex digest of config.json + every safetensors header + tokenizer files.
     const std::string& fingerprint() const { return m_fingerprint; }
     size_t weight_bytes() const;
+    // 1 + the highest N of the model.layers.N.* tensors the files hold (0 if none).
+    int64_t layers_in_files() const;
 
   private:
     std::string m_dir;

@@ -143,6 +143,12 @@ std::unique_ptr<Engine> Engine::open(const std::string& dir, const EngineOptions
                 "; LADM Studio attends over the full context (as the LADM reference's "
                 "span attention does), so hidden states of longer inputs differ from a "
                 "sliding-window forward");
+        if (const int64_t in_files = e->d->ck->layers_in_files(); in_files > info.config.num_layers)
+            info.warnings.push_back(
+                "config.json sets num_hidden_layers = " + std::to_string(info.config.num_layers) +
+                " but the weights hold " + std::to_string(in_files) + " layers; layers " +
+                std::to_string(info.config.num_layers) + "-" + std::to_string(in_files - 1) +
+                " are not used");
         return e;
     } catch (const std::exception& ex) {
         *error = dir + ": " + torch_message(ex);
@@ -179,13 +185,13 @@ ScoreResult Engine::score(const std::vector<int32_t>& ids_in, const LadmParams& 
     }
     const int64_t L = std::min<int64_t>(int64_t(ids_in.size()), params.max_len);
     r.tokens = L;
-    std::vector<int32_t> ids(ids_in.begin(), ids_in.begin() + L);
-    if (!check_ids(ids, d->info.config.vocab_size, &r.error)) return finish(r);
-    if (query_span_starts(L, params).empty()) {
-        r.status = ScoreStatus::TooShort;
-        return finish(r);
-    }
     try {
+        std::vector<int32_t> ids(ids_in.begin(), ids_in.begin() + L);
+        if (!check_ids(ids, d->info.config.vocab_size, &r.error)) return finish(r);
+        if (query_span_starts(L, params).empty()) {
+            r.status = ScoreStatus::TooShort;
+            return finish(r);
+        }
         c10::InferenceMode guard;
         ForwardRequest req;
         req.params = &params;
@@ -197,7 +203,22 @@ ScoreResult Engine::score(const std::vector<int32_t>& ids_in, const LadmParams& 
             if (r.error.empty()) r.error = "cancelled";
             return finish(r);
         }
+        // A score that is not a number is a failure with its reason, never "ok": NaN or
+        // infinite weights, or a config that makes the attention overflow.
+        bool finite = std::isfinite(r.cds);
+        for (double c : r.cds_per_layer)
+            finite = finite && std::isfinite(c);
+        if (!finite) {
+            r.status = ScoreStatus::Error;
+            r.error = "the score is not finite (CDS " + std::to_string(r.cds) +
+                      "): the model's attention produced NaN or infinite values; check the "
+                      "checkpoint's weights and config.json";
+            return finish(r);
+        }
         r.status = ScoreStatus::Ok;
+    } catch (const std::bad_alloc&) {
+        r.status = ScoreStatus::Error;
+        r.error = "out of memory scoring " + std::to_string(L) + " tokens";
     } catch (const std::exception& e) {
         r.status = ScoreStatus::Error;
         r.error = "scoring failed: " + torch_message(e);

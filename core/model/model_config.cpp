@@ -1,5 +1,6 @@
 #include "core/model/model_config.h"
 
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -187,7 +188,48 @@ ModelConfig::from_json_text(const std::string& text, const std::string& file, st
         }
         if (!r.ok) return std::nullopt;
     }
+    if (std::string e = c.invalid_value(); !e.empty()) {
+        *error = file + ": " + e;
+        return std::nullopt;
+    }
     return c;
+}
+
+std::string ModelConfig::invalid_value() const {
+    auto num = [](double x) {
+        std::ostringstream s;
+        s << x;
+        return s.str();
+    };
+    // Values that would give NaN or nonsense downstream rather than an error: the engine
+    // divides by rope_theta's powers, takes 1/sqrt(mean + rms_norm_eps), divides positions
+    // by the rope factor.
+    if (!(std::isfinite(rope_theta) && rope_theta > 0))
+        return "key 'rope_theta' must be a positive number, got " + num(rope_theta);
+    if (!(std::isfinite(rms_norm_eps) && rms_norm_eps > 0))
+        return "key 'rms_norm_eps' must be a positive number, got " + num(rms_norm_eps);
+    if (max_position_embeddings <= 0)
+        return "key 'max_position_embeddings' must be positive, got " +
+               std::to_string(max_position_embeddings);
+    if (sliding_window < 0)
+        return "key 'sliding_window' must be positive, got " + std::to_string(sliding_window);
+    if (rope_scaling != RopeScaling::None) {
+        if (!(std::isfinite(rope_factor) && rope_factor > 0))
+            return "key 'rope_scaling.factor' must be a positive number, got " + num(rope_factor);
+        if (rope_scaling == RopeScaling::Llama3) {
+            if (!(std::isfinite(rope_low_freq_factor) && rope_low_freq_factor > 0 &&
+                  std::isfinite(rope_high_freq_factor) &&
+                  rope_high_freq_factor > rope_low_freq_factor))
+                return "keys 'rope_scaling.low_freq_factor' (" + num(rope_low_freq_factor) +
+                       ") and 'high_freq_factor' (" + num(rope_high_freq_factor) +
+                       ") must be positive with high > low";
+            if (rope_original_max_position <= 0)
+                return "key 'rope_scaling.original_max_position_embeddings' must be positive, "
+                       "got " +
+                       std::to_string(rope_original_max_position);
+        }
+    }
+    return {};
 }
 
 std::optional<ModelConfig> ModelConfig::from_file(const std::string& path, std::string* error) {

@@ -37,6 +37,9 @@ struct ModelConfig {
     static std::optional<ModelConfig>
     from_json_text(const std::string& text, const std::string& file_name, std::string* error);
     static std::optional<ModelConfig> from_file(const std::string& path, std::string* error);
+    // Why a value cannot be used (names the key and the value), or empty: checked by
+    // from_json_text for every config it reads.
+    std::string invalid_value() const;
 };
 
 const char* rope_scaling_name(RopeScaling s);

@@ -25,7 +25,11 @@ size_t dtype_size(DType d) {
 }
 
 int64_t TensorView::numel() const {
+    // Validated when the file was opened: the product fits the file (no dimension is
+    // multiplied past it unless another is 0).
     int64_t n = 1;
+    for (int64_t s : shape)
+        if (s == 0) return 0;
     for (int64_t s : shape)
         n *= s;
     return n;
@@ -105,12 +109,20 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path,
             return tfail("unsupported dtype " + d + " (supported: F32, F16, BF16)");
         if (!e["shape"].is_array()) return tfail("shape is not an array");
         uint64_t numel = 1;
+        bool overflow = false, zero = false;
         for (const auto& s : e["shape"]) {
             if (!s.is_number_integer() || s.get<int64_t>() < 0)
                 return tfail("shape has a non-integer or negative dimension");
             v.shape.push_back(s.get<int64_t>());
-            numel *= uint64_t(s.get<int64_t>());
+            zero = zero || s.get<int64_t>() == 0;
+            overflow =
+                overflow || __builtin_mul_overflow(numel, uint64_t(s.get<int64_t>()), &numel);
         }
+        uint64_t need = 0;
+        if (zero)
+            numel = 0;
+        else if (overflow || __builtin_mul_overflow(numel, uint64_t(dtype_size(v.dtype)), &need))
+            return tfail("shape " + e["shape"].dump() + " has more elements than 64 bits count");
         const auto& off = e["data_offsets"];
         if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() ||
             !off[1].is_number_unsigned())

@@ -1,6 +1,7 @@
 #include "core/store/cache.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -14,6 +15,11 @@ namespace fs = std::filesystem;
 namespace ladm {
 
 namespace {
+// What an "ok" result without a finite score is stored and read as.
+const struct {
+    std::string status = "error";
+    std::string error = "the score is not finite (NaN or infinite)";
+} kNoScore;
 
 // Schema migrations: entry k brings a database from version k to k+1. Each runs in one
 // transaction together with the version bump.
@@ -103,6 +109,9 @@ std::vector<float> unpack_floats(const std::vector<uint8_t>& b) {
     if (b.size() < 8) return {};
     uint64_t count = 0;
     std::memcpy(&count, b.data(), 8);
+    // The count is read from the file: a damaged one must not size the allocation. Stored
+    // arrays compress far less than 1024:1 (span masses are mostly non-zero).
+    if (count > ((b.size() - 8) * 1024 + (uint64_t(1) << 20)) / sizeof(float)) return {};
     std::vector<float> v(count);
     if (count == 0) return v;
     const size_t d = ZSTD_decompress(v.data(), count * sizeof(float), b.data() + 8, b.size() - 8);
@@ -351,8 +360,12 @@ bool Cache::put_result(int64_t run, int64_t sample, const StoredResult& r, std::
                            "cds_layers, afs, span_starts, windows, "
                            "span_mass, tokens, tokens_scored, seconds, scored_at) VALUES(?, ?, ?, "
                            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    q.bind(1, run).bind(2, sample).bind(3, r.status).bind(4, r.error);
-    if (r.status == "ok")
+    // SQLite stores a NaN as NULL: an "ok" without a finite score would read back as 0
+    // and be selected. Such a result is kept as the failure it is.
+    const bool ok = r.status == "ok" && std::isfinite(r.cds);
+    q.bind(1, run).bind(2, sample).bind(3, ok || r.status != "ok" ? r.status : kNoScore.status);
+    q.bind(4, ok || r.status != "ok" ? r.error : kNoScore.error);
+    if (ok)
         q.bind(5, r.cds);
     else
         q.bind_null(5);
@@ -381,6 +394,10 @@ std::optional<StoredResult> Cache::result(int64_t run, int64_t sample) {
     r.status = q.col_text(0);
     r.error = q.col_text(1);
     r.cds = q.col_double(2);
+    if (r.status == "ok" && q.col_null(2)) {
+        r.status = kNoScore.status;
+        r.error = kNoScore.error;
+    }
     r.cds_layers = unpack_floats(q.col_blob(3));
     r.afs = unpack_floats(q.col_blob(4));
     r.span_starts = unpack_ints(q.col_blob(5));
@@ -423,6 +440,7 @@ ResultRow row_of(sql::Statement& q) {
     r.domain = q.col_text(2);
     r.status = q.col_text(3);
     r.cds = q.col_double(4);
+    if (r.status == "ok" && q.col_null(4)) r.status = kNoScore.status; // by older versions
     r.tokens = q.col_int(5);
     r.loc = {q.col_text(6), q.col_int(7), uint64_t(q.col_int(8)), uint64_t(q.col_int(9))};
     r.override_decision = q.col_text(10);

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdlib>
+#include <stdexcept>
 
 namespace ladm {
 
@@ -98,6 +99,7 @@ class Regex {
             code, PCRE2_JIT_COMPLETE); // falls back to the interpreter if JIT is unavailable
         auto r = std::unique_ptr<Regex>(new Regex);
         r->m_code = code;
+        r->m_pattern = pattern;
         return r;
     }
     ~Regex() { pcre2_code_free(m_code); }
@@ -109,7 +111,14 @@ class Regex {
         while (pos <= s.size()) {
             const int rc = pcre2_match(m_code, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(),
                                        pos, PCRE2_NO_UTF_CHECK, md, nullptr);
-            if (rc < 0) break;
+            if (rc == PCRE2_ERROR_NOMATCH) break;
+            if (rc < 0) { // e.g. the match limit: the split would silently differ
+                PCRE2_UCHAR buf[256];
+                pcre2_get_error_message(rc, buf, sizeof buf);
+                throw std::runtime_error("pre-tokenizer regex '" + m_pattern + "' failed at byte " +
+                                         std::to_string(pos) + " of a " + std::to_string(s.size()) +
+                                         "-byte piece: " + reinterpret_cast<char*>(buf));
+            }
             const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
             const size_t b = ov[0], e = ov[1];
             if (e == b) { // empty match: step one character
@@ -127,6 +136,7 @@ class Regex {
   private:
     Regex() = default;
     pcre2_code* m_code = nullptr;
+    std::string m_pattern;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -343,6 +353,8 @@ bool TextPipeline::configure(const json& j, const std::string& path, std::string
     if (j.contains("normalizer") && j["normalizer"].is_object()) {
         const json& n = j["normalizer"];
         if (n.value("type", "") == "Sequence") {
+            if (!n.contains("normalizers") || !n["normalizers"].is_array())
+                return fail("normalizer.normalizers", "missing or not an array");
             size_t i = 0;
             for (const auto& x : n["normalizers"])
                 norms.emplace_back(&x, "normalizer.normalizers[" + std::to_string(i++) + "]");
@@ -371,6 +383,8 @@ bool TextPipeline::configure(const json& j, const std::string& path, std::string
     if (j.contains("pre_tokenizer") && j["pre_tokenizer"].is_object()) {
         const json& p = j["pre_tokenizer"];
         if (p.value("type", "") == "Sequence") {
+            if (!p.contains("pretokenizers") || !p["pretokenizers"].is_array())
+                return fail("pre_tokenizer.pretokenizers", "missing or not an array");
             size_t i = 0;
             for (const auto& x : p["pretokenizers"])
                 pres.emplace_back(&x, "pre_tokenizer.pretokenizers[" + std::to_string(i++) + "]");

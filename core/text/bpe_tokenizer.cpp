@@ -27,6 +27,7 @@ class BpeTokenizer final : public Tokenizer {
   public:
     bool load(const std::string& path, const BpeOptions& opts, std::string* error);
     Encoding encode(std::string_view text, bool add_special) const override;
+    Encoding encode_text(std::string_view text, bool add_special) const;
     std::string token_bytes(int32_t id) const override;
     std::string token_string(int32_t id) const override {
         return id >= 0 && size_t(id) < m_id_to_token.size() ? m_id_to_token[size_t(id)]
@@ -95,10 +96,31 @@ bool BpeTokenizer::load(const std::string& path, const BpeOptions& opts, std::st
         return fail("model.type", "unsupported model type '" + type + "' (only BPE is supported)");
     if (!m.contains("vocab") || !m["vocab"].is_object())
         return fail("model.vocab", "missing or not an object");
+    // Ids index a table, so they are bounded by what the file holds (a real vocabulary's
+    // ids are dense): a declared id can neither wrap around int32 nor size the table.
+    const size_t entries =
+        m["vocab"].size() +
+        (j.contains("added_tokens") && j["added_tokens"].is_array() ? j["added_tokens"].size() : 0);
+    const int64_t id_limit = std::min<int64_t>(INT32_MAX, 2 * int64_t(entries) + 1024);
+    std::string why;
+    auto read_id = [&](const json& v, int32_t* out) {
+        if (!v.is_number_integer()) {
+            why = "id is not an integer";
+            return false;
+        }
+        const bool neg = v.is_number_unsigned() ? false : v.get<int64_t>() < 0;
+        if (neg || v.get<uint64_t>() >= uint64_t(id_limit)) {
+            why = "id " + v.dump() + " is out of range (a vocabulary of " +
+                  std::to_string(entries) + " entries has ids from 0 to at most " +
+                  std::to_string(id_limit - 1) + ")";
+            return false;
+        }
+        *out = int32_t(v.get<int64_t>());
+        return true;
+    };
     for (auto it = m["vocab"].begin(); it != m["vocab"].end(); ++it) {
-        if (!it.value().is_number_integer() || it.value().get<int64_t>() < 0)
-            return fail("model.vocab[\"" + it.key() + "\"]", "id is not a non-negative integer");
-        const int32_t id = it.value().get<int32_t>();
+        int32_t id = 0;
+        if (!read_id(it.value(), &id)) return fail("model.vocab[\"" + it.key() + "\"]", why);
         m_vocab[it.key()] = id;
         if (size_t(id) >= m_id_to_token.size()) m_id_to_token.resize(size_t(id) + 1);
         m_id_to_token[size_t(id)] = it.key();
@@ -148,9 +170,14 @@ bool BpeTokenizer::load(const std::string& path, const BpeOptions& opts, std::st
             if (!a.is_object() || !a.contains("id") || !a["id"].is_number_integer() ||
                 !a.contains("content") || !a["content"].is_string())
                 return fail(field, "needs an integer id and a string content");
-            AddedToken t{a["id"].get<int32_t>(),    a["content"].get<std::string>(),
-                         a.value("special", false), a.value("lstrip", false),
-                         a.value("rstrip", false),  a.value("single_word", false)};
+            int32_t added_id = 0;
+            if (!read_id(a["id"], &added_id)) return fail(field, why);
+            AddedToken t{added_id,
+                         a["content"].get<std::string>(),
+                         a.value("special", false),
+                         a.value("lstrip", false),
+                         a.value("rstrip", false),
+                         a.value("single_word", false)};
             if (t.content.empty()) return fail(field, "empty content");
             if (size_t(t.id) >= m_id_to_token.size()) m_id_to_token.resize(size_t(t.id) + 1);
             m_id_to_token[size_t(t.id)] = t.content;
@@ -196,6 +223,8 @@ bool BpeTokenizer::load(const std::string& path, const BpeOptions& opts, std::st
         pps.push_back(pp);
     for (const json* p : pps) {
         if (p->value("type", "") != "TemplateProcessing") continue;
+        if (!p->contains("single") || !(*p)["single"].is_array())
+            return fail("post_processor.single", "missing or not an array");
         bool after = false;
         for (const auto& item : (*p)["single"]) {
             if (item.contains("Sequence")) {
@@ -205,10 +234,17 @@ bool BpeTokenizer::load(const std::string& path, const BpeOptions& opts, std::st
             if (!item.contains("SpecialToken")) continue;
             const std::string name = item["SpecialToken"].value("id", "");
             std::vector<int32_t> ids;
-            if (p->contains("special_tokens") && (*p)["special_tokens"].contains(name))
-                for (const auto& x : (*p)["special_tokens"][name]["ids"])
-                    ids.push_back(x.get<int32_t>());
-            else if (id_of(name) >= 0)
+            if (p->contains("special_tokens") && (*p)["special_tokens"].is_object() &&
+                (*p)["special_tokens"].contains(name)) {
+                const json& st = (*p)["special_tokens"][name];
+                if (!st.is_object() || !st.contains("ids") || !st["ids"].is_array())
+                    return fail("post_processor.special_tokens." + name, "needs an array 'ids'");
+                for (const auto& x : st["ids"]) {
+                    int32_t id = 0;
+                    if (!read_id(x, &id)) return fail("post_processor.special_tokens." + name, why);
+                    ids.push_back(id);
+                }
+            } else if (id_of(name) >= 0)
                 ids.push_back(id_of(name));
             else
                 return fail("post_processor.special_tokens",
@@ -367,6 +403,22 @@ void BpeTokenizer::encode_piece(const Piece& p, std::vector<Tok>* out) const {
 }
 
 Encoding BpeTokenizer::encode(std::string_view input, bool add_special) const {
+    // The pipeline may throw (a regex that gives up on this text, no memory); the text then
+    // has no encoding and says why, and the next one is encoded as usual.
+    try {
+        return encode_text(input, add_special);
+    } catch (const std::bad_alloc&) {
+        Encoding e;
+        e.error = "not enough memory to tokenize " + std::to_string(input.size()) + " bytes";
+        return e;
+    } catch (const std::exception& ex) {
+        Encoding e;
+        e.error = m_path + ": " + ex.what();
+        return e;
+    }
+}
+
+Encoding BpeTokenizer::encode_text(std::string_view input, bool add_special) const {
     Encoding e;
     utf8::repair(input, &e.text);
     const std::string& text = e.text;
@@ -453,9 +505,17 @@ std::string BpeTokenizer::token_bytes(int32_t id) const {
 
 std::unique_ptr<Tokenizer> load_bpe_tokenizer(const std::string& path, const BpeOptions& opts,
                                               std::string* error) {
-    auto t = std::make_unique<BpeTokenizer>();
-    if (!t->load(path, opts, error)) return nullptr;
-    return t;
+    // Internals may throw (a JSON value of an unexpected type, no memory); the API does not.
+    try {
+        auto t = std::make_unique<BpeTokenizer>();
+        if (!t->load(path, opts, error)) return nullptr;
+        return t;
+    } catch (const std::bad_alloc&) {
+        *error = path + ": not enough memory to load the tokenizer";
+    } catch (const std::exception& e) {
+        *error = path + ": " + e.what();
+    }
+    return nullptr;
 }
 
 } // namespace ladm

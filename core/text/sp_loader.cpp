@@ -41,7 +41,11 @@ const ladm_sp_api* sentencepiece_api(std::string* error) {
                 tried += " " + path;
                 continue;
             }
+#ifdef LADM_SP_NO_DEEPBIND // sanitizer builds (fuzzing): no libtorch, no protobuf clash
+            void* h = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+#else
             void* h = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+#endif
             if (!h) {
                 load_error = path + ": " + ::dlerror();
                 return;

@@ -30,6 +30,9 @@ struct Encoding {
     // from the text (dummy prefix / Prepend normalizer / add_prefix_space).
     std::vector<uint8_t> synthetic_prefix;
     std::vector<uint8_t> special; // per token: BOS/EOS or an added special token
+    // Set when the text could not be encoded (the tokenizer's regex gave up on it, no
+    // memory): ids are then empty and the message says why.
+    std::string error;
 };
 
 class Tokenizer {

@@ -14,6 +14,7 @@
 #include <QtTest>
 
 #include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -73,6 +74,8 @@ class TestCli : public QObject {
   private Q_SLOTS:
     void initTestCase();
     void helpAndVersion();
+    void studioHelpWithoutDisplay();
+    void hugeRecordFailsAlone();
     void scoreReportsBadInputAndResumesFromCache();
     void killedRunResumes();
     void selectOverrideExportRoundTrip();
@@ -95,6 +98,62 @@ void TestCli::initTestCase() {
         R"({"id": "short", "text": "too short to score", "meta": {"pile_set_name": "Books"}})");
     write_lines(m_corpus.toStdString(), m_lines);
     m_db = m_tmp.filePath("scores.db");
+}
+
+void TestCli::studioHelpWithoutDisplay() {
+#ifdef LADM_STUDIO_BIN
+    // On a server without a display: --help and --version answer (they used to print
+    // nothing: the QApplication aborted first).
+    for (const char* arg : {"--help", "--version"}) {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (const char* k : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+            env.remove(k);
+        p.setProcessEnvironment(env);
+        p.start(LADM_STUDIO_BIN, {arg});
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 0);
+        const QString out = QString::fromUtf8(p.readAllStandardOutput());
+        QVERIFY2(out.contains(QString(arg) == "--help" ? "--model" : "LADM Studio"),
+                 qPrintable(out));
+    }
+#else
+    QSKIP("built without the desktop app");
+#endif
+}
+
+void TestCli::hugeRecordFailsAlone() {
+    // A 300 MB record allowed by --max-line-bytes, on a machine whose memory (here: a 1 GB
+    // address-space limit) cannot hold it: that record is reported and skipped, the others
+    // are scored. It used to end the run with an uncaught std::bad_alloc (exit 134).
+    const std::string path = m_tmp.filePath("huge.jsonl").toStdString();
+    {
+        std::ofstream f(path);
+        f << m_lines[0] << "\n"
+          << m_lines[1] << "\n"
+          << R"({"id": "huge", "text": ")";
+        const std::string chunk(1 << 20, 'x');
+        for (int i = 0; i < 300; ++i)
+            f << chunk;
+        f << "\"}\n" << m_lines[2] << "\n";
+    }
+    QProcess p;
+    p.start("sh", QStringList{"-c", "ulimit -v 1000000 && exec \"$0\" \"$@\"", LADM_BIN, "score",
+                              "--model", m_model, "--cache", m_tmp.filePath("huge.db"),
+                              "--max-line-bytes", "400M"}
+                      << kParams << QString::fromStdString(path));
+    QVERIFY(p.waitForFinished(300000));
+    const QString err = QString::fromUtf8(p.readAllStandardError());
+    std::remove(path.c_str());
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QVERIFY2(p.exitCode() == 0, qPrintable(err));
+    QVERIFY2(err.contains("huge.jsonl:3") && err.contains("does not fit in memory"),
+             qPrintable(err));
+    std::string e;
+    auto cache = Cache::open(m_tmp.filePath("huge.db").toStdString(), &e);
+    QVERIFY2(cache, e.c_str());
+    QCOMPARE(cache->results(cache->latest_run()).size(), size_t(3));
 }
 
 void TestCli::helpAndVersion() {

@@ -10,9 +10,11 @@
 #include <QtTest>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <random>
 #include <set>
@@ -73,6 +75,8 @@ class TestCorpus : public QObject {
     void hugeLineIsSkippedNotHeld();
     void truncatedCompressed_data();
     void truncatedCompressed();
+    void truncatedSmallFileKeepsCompleteRecords_data();
+    void truncatedSmallFileKeepsCompleteRecords();
     void unreadableAndMissing();
     void strictStopsAtFirstProblem();
     void plainTextDirectory();
@@ -239,6 +243,87 @@ void TestCorpus::truncatedCompressed() {
              r->problems()[0].message.c_str());
     for (size_t i = 0; i < v.size(); ++i)
         QCOMPARE(v[i].id, "r" + std::to_string(i));
+}
+
+namespace {
+// What zcat / zstdcat recover from a damaged file: everything the decoder produces before
+// it stops.
+std::string stream_decode(const std::string& data, bool gz) {
+    std::string out;
+    std::vector<char> buf(1 << 16);
+    if (gz) {
+        z_stream z{};
+        inflateInit2(&z, 15 + 32);
+        z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+        z.avail_in = unsigned(data.size());
+        int ret = Z_OK;
+        while (ret == Z_OK) {
+            z.next_out = reinterpret_cast<Bytef*>(buf.data());
+            z.avail_out = unsigned(buf.size());
+            ret = inflate(&z, Z_NO_FLUSH);
+            out.append(buf.data(), buf.size() - z.avail_out);
+            if (ret == Z_BUF_ERROR && z.avail_in == 0) break;
+        }
+        inflateEnd(&z);
+    } else {
+        ZSTD_DStream* ds = ZSTD_createDStream();
+        ZSTD_inBuffer in{data.data(), data.size(), 0};
+        while (true) {
+            ZSTD_outBuffer o{buf.data(), buf.size(), 0};
+            const size_t r = ZSTD_decompressStream(ds, &o, &in);
+            out.append(buf.data(), o.pos);
+            if (ZSTD_isError(r) || (o.pos == 0 && in.pos == in.size)) break;
+        }
+        ZSTD_freeDStream(ds);
+    }
+    return out;
+}
+} // namespace
+
+void TestCorpus::truncatedSmallFileKeepsCompleteRecords_data() {
+    QTest::addColumn<QString>("name");
+    QTest::newRow("gz") << "half.jsonl.gz";
+    QTest::newRow("zst") << "half.jsonl.zst";
+}
+
+void TestCorpus::truncatedSmallFileKeepsCompleteRecords() {
+    // 1,000 records in under the reader's 1 MiB buffer, cut in half: every complete
+    // record the decoder can still produce is read (the old reader returned none of them,
+    // because the error came within the same buffer as the data), and the truncation is
+    // reported at the line it cuts.
+    QFETCH(QString, name);
+    std::vector<std::string> lines; // ~600 KB: five zstd blocks, one read buffer
+    uint64_t x = 777;
+    for (int i = 0; i < 1000; ++i) {
+        std::string words;
+        for (int w = 0; w < 60; ++w) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            words += " w" + std::to_string(x >> 44);
+        }
+        lines.push_back(R"({"id": "r)" + std::to_string(i) + R"(", "text": ")" + words + "\"}");
+    }
+    const std::string p = path(qPrintable(name));
+    const bool gz = name.endsWith(".gz");
+    if (gz)
+        write_gz(p, join(lines));
+    else
+        write_zst(p, join(lines));
+    std::filesystem::resize_file(p, std::filesystem::file_size(p) / 2);
+    std::ifstream in(p, std::ios::binary);
+    const std::string cut((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string recovered = stream_decode(cut, gz);
+    const auto complete = std::count(recovered.begin(), recovered.end(), '\n');
+
+    std::string err;
+    auto r = CorpusReader::open({p}, CorpusOptions{}, &err);
+    const auto v = read_all(*r);
+    QVERIFY2(complete > 100, qPrintable(QString::number(complete)));
+    QCOMPARE(int64_t(v.size()), int64_t(complete));
+    for (size_t i = 0; i < v.size(); ++i)
+        QCOMPARE(v[i].id, "r" + std::to_string(i));
+    QCOMPARE(int(r->problems().size()), 1);
+    QCOMPARE(r->problems()[0].kind, ProblemKind::Truncated);
+    QCOMPARE(r->problems()[0].line, int64_t(complete + 1));
 }
 
 void TestCorpus::unreadableAndMissing() {

@@ -4,12 +4,14 @@
 #include "core/jobs/score_job.h"
 #include "core/jobs/shard_task.h"
 #include "tests/support/scoring_fixture.h"
+#include "tests/support/tiny_model.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 
 using namespace ladm;
@@ -21,6 +23,7 @@ class TestScoreJob : public QObject {
     void scoresEverySampleOnce();
     void shardsPartitionTheCorpus();
     void shardTaskMarkers();
+    void tokenizationFailureFailsOneSample();
 
   private:
     QTemporaryDir m_tmp;
@@ -123,6 +126,58 @@ void TestScoreJob::shardTaskMarkers() {
     QVERIFY(!shard_task_complete(task, fp, other));
     QVERIFY(!shard_task_complete(task, "another-model", p));
     QVERIFY(!std::filesystem::exists(task.marker_path() + ".tmp"));
+}
+
+void TestScoreJob::tokenizationFailureFailsOneSample() {
+    // A tokenizer whose pre-tokenizer regex gives up on one text (PCRE2's match limit): that
+    // sample fails with the reason, the others are scored. It used to be scored on whatever
+    // the truncated split produced, as if nothing had happened.
+    const std::string dir = path("regex_model");
+    QCOMPARE(QString::fromStdString(test::write_scoring_model(dir)), QString());
+    nlohmann::json tj;
+    std::ifstream(dir + "/tokenizer.json") >> tj;
+    tj["pre_tokenizer"] = {{"type", "Sequence"},
+                           {"pretokenizers",
+                            {{{"type", "Split"},
+                              {"pattern", {{"Regex", "(a+)+$"}}},
+                              {"behavior", "Isolated"},
+                              {"invert", false}},
+                             tj["pre_tokenizer"]}}};
+    std::ofstream(dir + "/tokenizer.json") << tj.dump();
+    std::string err;
+    auto tok = Tokenizer::from_dir(dir, &err);
+    QVERIFY2(tok, err.c_str());
+    const std::string corpus = path("regex.jsonl");
+    std::string words;
+    for (int i = 0; i < 60; ++i)
+        words += " word" + std::to_string(i % 7);
+    {
+        std::ofstream f(corpus);
+        f << nlohmann::json{{"id", "fine1"}, {"text", words}}.dump() << "\n";
+        f << nlohmann::json{{"id", "bad"}, {"text", std::string(40, 'a') + "b" + words}}.dump()
+          << "\n";
+        f << nlohmann::json{{"id", "fine2"}, {"text", words + " end"}}.dump() << "\n";
+    }
+    ScoreJobOptions o;
+    o.inputs = {corpus};
+    o.cache_path = path("regex.db");
+    o.params = test::small_params();
+    ScoreJobSummary sum;
+    QVERIFY2(run_score_job(
+                 *m_scorer->engine, *tok, o, [](const ScoreJobProgress&) { return true; },
+                 [](const Problem&) {}, &sum, &err),
+             err.c_str());
+    QCOMPARE(sum.totals.failed, int64_t(1));
+    QCOMPARE(sum.totals.scored, int64_t(2));
+    auto cache = Cache::open(o.cache_path, &err);
+    const auto row = cache->find_sample(sum.run_id, "bad");
+    QVERIFY(row);
+    QCOMPARE(QString::fromStdString(row->status), QString("error"));
+    const auto res = cache->result(sum.run_id, row->sample_id);
+    QVERIFY2(res->error.find("tokenization failed") != std::string::npos, res->error.c_str());
+    QVERIFY2(res->error.find("regex") != std::string::npos, res->error.c_str());
+    QCOMPARE(QString::fromStdString(cache->find_sample(sum.run_id, "fine2")->status),
+             QString("ok"));
 }
 
 QTEST_GUILESS_MAIN(TestScoreJob)

@@ -1,10 +1,12 @@
 // Bad checkpoints: one clear error naming the file or tensor, never a crash.
 #include "core/model/engine.h"
+#include "core/model/safetensors.h"
 #include "tests/support/check.h"
 #include "tests/support/tiny_model.h"
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 using namespace ladm;
@@ -203,6 +205,151 @@ TEST_CASE(indexNamesMissingTensor) {
     write_file(dir + "/model.safetensors.index.json", idx);
     const std::string err = open_error(dir);
     CHECK_MSG(has(err, "model.norm.weightX"), err);
+}
+
+namespace {
+nlohmann::json read_json(const std::string& path) {
+    return nlohmann::json::parse(read_file(path));
+}
+void write_json(const std::string& path, const nlohmann::json& j) {
+    write_file(path, j.dump(2));
+}
+
+// Absolute byte range of a tensor's data in a safetensors file.
+std::pair<size_t, size_t> data_range(const std::string& data, const std::string& tensor) {
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; --i)
+        n = (n << 8) | uint8_t(data[size_t(i)]);
+    const auto h = nlohmann::json::parse(data.substr(8, n));
+    const auto off = h.at(tensor).at("data_offsets");
+    return {8 + n + off[0].get<size_t>(), 8 + n + off[1].get<size_t>()};
+}
+} // namespace
+
+TEST_CASE(impossibleConfigValues) {
+    // Each used to load and score with NaN (status ok, CDS NULL) or nonsense.
+    struct Row {
+        const char* key;
+        nlohmann::json value;
+        const char* expect;
+    };
+    const Row rows[] = {
+        {"rope_theta", 0, "rope_theta"},
+        {"rope_theta", -10000.0, "rope_theta"},
+        {"rms_norm_eps", -1e-6, "rms_norm_eps"},
+        {"max_position_embeddings", 0, "max_position_embeddings"},
+        {"max_position_embeddings", -5, "max_position_embeddings"},
+        {"rope_scaling", {{"type", "linear"}, {"factor", 0}}, "rope_scaling.factor"},
+        {"rope_scaling", {{"type", "dynamic"}, {"factor", -2.0}}, "rope_scaling.factor"},
+        {"rope_scaling",
+         {{"rope_type", "llama3"},
+          {"factor", 8.0},
+          {"low_freq_factor", 4.0},
+          {"high_freq_factor", 4.0},
+          {"original_max_position_embeddings", 8192}},
+         "high_freq_factor"},
+    };
+    for (const auto& r : rows) {
+        Fixture fx;
+        auto cfg = read_json(fx.dir + "/config.json");
+        cfg[r.key] = r.value;
+        write_json(fx.dir + "/config.json", cfg);
+        const std::string err = open_error(fx.dir);
+        CHECK_MSG(has(err, "config.json") && has(err, r.expect), r.key << ": '" << err << "'");
+    }
+}
+
+TEST_CASE(fewerLayersInConfigWarns) {
+    check::TempDir tmp;
+    const std::string dir = tmp.file("ck");
+    test::TinyModelSpec spec; // 2 layers in the weights
+    CHECK_EQ(test::write_tiny_checkpoint(dir, spec), std::string());
+    auto cfg = read_json(dir + "/config.json");
+    cfg["num_hidden_layers"] = 1;
+    write_json(dir + "/config.json", cfg);
+    std::string err;
+    EngineOptions o;
+    o.device = "cpu";
+    auto e = Engine::open(dir, o, &err);
+    CHECK_MSG(e, err);
+    bool warned = false;
+    for (const auto& w : e->info().warnings)
+        warned = warned || (has(w, "num_hidden_layers = 1") && has(w, "2 layers"));
+    CHECK(warned);
+}
+
+TEST_CASE(indexNamesOnlyFilesInside) {
+    // weight_map used to follow '..' and absolute paths out of the checkpoint folder.
+    for (const std::string target :
+         {"../outside.safetensors", "/tmp/x.safetensors", "sub/../../outside.safetensors", ""}) {
+        check::TempDir tmp;
+        const std::string dir = tmp.file("ck");
+        test::TinyModelSpec spec;
+        spec.layers = 1;
+        spec.shards = 2;
+        CHECK_EQ(test::write_tiny_checkpoint(dir, spec), std::string());
+        auto idx = read_json(dir + "/model.safetensors.index.json");
+        const std::string shard = idx["weight_map"]["model.norm.weight"];
+        // A real file there, so that following the path would have "worked".
+        std::filesystem::copy_file(dir + "/" + shard, tmp.file("outside.safetensors"));
+        idx["weight_map"]["model.norm.weight"] = target;
+        write_json(dir + "/model.safetensors.index.json", idx);
+        const std::string err = open_error(dir);
+        CHECK_MSG(has(err, "model.safetensors.index.json") && has(err, "model.norm.weight") &&
+                      has(err, "not a file inside the checkpoint folder"),
+                  target << ": '" << err << "'");
+    }
+}
+
+TEST_CASE(shapeProductOverflows) {
+    // [2^62, 4] F32 needs 2^66 bytes; in wrapping 64-bit arithmetic that is 0, which a
+    // 0-byte data_offsets range used to satisfy.
+    check::TempDir tmp;
+    const std::string path = tmp.file("model.safetensors");
+    const std::string header =
+        R"({"model.norm.weight":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,0]}})";
+    std::string out(8, '\0');
+    for (int i = 0; i < 8; ++i)
+        out[size_t(i)] = char((uint64_t(header.size()) >> (8 * i)) & 0xff);
+    write_file(path, out + header);
+    std::string err;
+    CHECK(!SafetensorsFile::open(path, &err));
+    CHECK_MSG(has(err, "model.norm.weight") && has(err, "64 bits"), err);
+    // A zero dimension anywhere makes an empty tensor, whatever the others.
+    const std::string empty =
+        R"({"t":{"dtype":"F32","shape":[4,4611686018427387904,0],"data_offsets":[0,0]}})";
+    std::string out2(8, '\0');
+    for (int i = 0; i < 8; ++i)
+        out2[size_t(i)] = char((uint64_t(empty.size()) >> (8 * i)) & 0xff);
+    write_file(path, out2 + empty);
+    auto f = SafetensorsFile::open(path, &err);
+    CHECK_MSG(f, err);
+    CHECK_EQ(f->find("t")->numel(), int64_t(0));
+}
+
+TEST_CASE(nanWeightsFailTheSample) {
+    // All-NaN query weights used to give status ok with CDS NaN (stored as NULL, shown as 0).
+    check::TempDir tmp;
+    const std::string dir = tmp.file("ck");
+    test::TinyModelSpec spec;
+    CHECK_EQ(test::write_tiny_checkpoint(dir, spec), std::string());
+    std::string data = read_file(dir + "/model.safetensors");
+    const auto [b, e] = data_range(data, "model.layers.1.self_attn.q_proj.weight");
+    for (size_t i = b; i < e; ++i)
+        data[i] = char(0xff); // 0xffffffff is a float NaN
+    write_file(dir + "/model.safetensors", data);
+    EngineOptions o;
+    o.device = "cpu";
+    std::string err;
+    auto engine = Engine::open(dir, o, &err);
+    CHECK_MSG(engine, err);
+    LadmParams p;
+    p.span = 16;
+    p.d_afs = 2;
+    p.d_cds = 2;
+    const auto r = engine->score(test::random_ids(400, spec.vocab, 3), p);
+    CHECK(r.status == ScoreStatus::Error);
+    CHECK_MSG(has(r.error, "not finite"), r.error);
 }
 
 CHECK_MAIN()

@@ -6,6 +6,7 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 
 using namespace ladm;
@@ -17,6 +18,7 @@ class TestStore : public QObject {
     void cacheRefusesNewerSchema();
     void runsResultsAndParams();
     void overridesAndSelections();
+    void notFiniteIsNeverOk();
 };
 
 void TestStore::cacheInvalidatesChangedFiles() {
@@ -180,6 +182,34 @@ void TestStore::overridesAndSelections() {
     QVERIFY(f.cache->load_selection("mine", &kept, &recipe, &err));
     QCOMPARE(kept, (std::vector<int64_t>{f.ids[1]}));
     QVERIFY(!f.cache->load_selection("nope", &kept, &recipe, &err));
+}
+
+void TestStore::notFiniteIsNeverOk() {
+    // SQLite stores NaN as NULL: an "ok" result with a NaN score used to read back as ok
+    // with CDS 0, shown as 0 by stats and kept by `select --threshold 0`.
+    Filled f;
+    std::string err;
+    const int64_t run = f.cache->run_id("fp", "{}", "v1", &err);
+    StoredResult r;
+    r.status = "ok";
+    r.cds = std::nan("");
+    QVERIFY(f.cache->put_result(run, f.ids[0], r, &err));
+    r.cds = INFINITY;
+    QVERIFY(f.cache->put_result(run, f.ids[1], r, &err));
+    r.cds = 0.5;
+    QVERIFY(f.cache->put_result(run, f.ids[2], r, &err));
+    for (int64_t id : {f.ids[0], f.ids[1]}) {
+        const auto got = f.cache->result(run, id);
+        QCOMPARE(QString::fromStdString(got->status), QString("error"));
+        QVERIFY2(got->error.find("not finite") != std::string::npos, got->error.c_str());
+    }
+    QCOMPARE(QString::fromStdString(f.cache->result(run, f.ids[2])->status), QString("ok"));
+    // A row an older version stored as ok without a score reads as a failure too.
+    auto q = f.cache->db().prepare("UPDATE results SET cds = NULL WHERE sample_id = ?");
+    q.bind(1, f.ids[2]);
+    QVERIFY(q.run());
+    for (const auto& row : f.cache->results(run))
+        QCOMPARE(QString::fromStdString(row.status), QString("error"));
 }
 
 QTEST_APPLESS_MAIN(TestStore)

@@ -162,6 +162,9 @@ class TestTokenizers : public QObject {
     void invalidUtf8();
     void malformedFiles_data();
     void malformedFiles();
+    void impossibleIds_data();
+    void impossibleIds();
+    void regexGivesUp();
     void sentencePiece();
     void utf8Repair();
 
@@ -346,6 +349,68 @@ void TestTokenizers::malformedFiles() {
                                                                       : "tokenizer.json"),
              err.c_str());
     if (what == "badmerge") QVERIFY2(err.find("'zz'") != std::string::npos, err.c_str());
+}
+
+void TestTokenizers::impossibleIds_data() {
+    // Each used to end the process (std::length_error, bad_alloc) or, for ids past 2^32,
+    // wrap around to another token's id.
+    QTest::addColumn<QString>("where");
+    QTest::addColumn<qint64>("id");
+    QTest::addColumn<QString>("field");
+    QTest::newRow("added token -3") << "added" << qint64(-3) << "added_tokens[0]";
+    QTest::newRow("added token 2^31+5") << "added" << (qint64(1) << 31) + 5 << "added_tokens[0]";
+    QTest::newRow("vocab 3e8") << "vocab" << qint64(300000000) << "model.vocab";
+    QTest::newRow("vocab 2^31-1") << "vocab" << (qint64(1) << 31) - 1 << "model.vocab";
+    QTest::newRow("vocab 2^32+7 (wrapped to 7)")
+        << "vocab" << (qint64(1) << 32) + 7 << "model.vocab";
+    QTest::newRow("special token id 2^40") << "post" << (qint64(1) << 40) << "post_processor";
+}
+
+void TestTokenizers::impossibleIds() {
+    QFETCH(QString, where);
+    QFETCH(qint64, id);
+    QFETCH(QString, field);
+    json tj = byte_level_tokenizer(gpt2_pre());
+    if (where == "added")
+        tj["added_tokens"] = json::array({{{"id", id}, {"content", "<|x|>"}, {"special", true}}});
+    else if (where == "vocab")
+        tj["model"]["vocab"]["zzz"] = id;
+    else
+        tj["post_processor"] = {
+            {"type", "TemplateProcessing"},
+            {"single", json::array({{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}},
+                                    {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}})},
+            {"special_tokens", {{"<s>", {{"id", "<s>"}, {"ids", json::array({id})}}}}}};
+    const QString dir = m_tmp.filePath(QString("ids%1").arg(m_n++));
+    QDir().mkpath(dir);
+    std::ofstream(dir.toStdString() + "/tokenizer.json") << tj.dump();
+    std::string err;
+    QVERIFY(!Tokenizer::from_dir(dir.toStdString(), &err));
+    QVERIFY2(QString::fromStdString(err).contains("tokenizer.json"), err.c_str());
+    QVERIFY2(QString::fromStdString(err).contains(field), err.c_str());
+    QVERIFY2(QString::fromStdString(err).contains("out of range"), err.c_str());
+}
+
+void TestTokenizers::regexGivesUp() {
+    // A pre-tokenizer regex that backtracks catastrophically on this text hits PCRE2's match
+    // limit. The encoding says so (it used to stop splitting silently and tokenize the
+    // rest otherwise); the next text is encoded as usual.
+    json pre = {{"type", "Sequence"},
+                {"pretokenizers",
+                 {{{"type", "Split"},
+                   {"pattern", {{"Regex", "(a+)+$"}}},
+                   {"behavior", "Isolated"},
+                   {"invert", false}},
+                  {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", false}}}}};
+    auto t = load(byte_level_tokenizer(pre));
+    QVERIFY(t);
+    const Encoding bad = t->encode(std::string(40, 'a') + "b", false);
+    QVERIFY2(bad.error.find("regex") != std::string::npos, bad.error.c_str());
+    QVERIFY2(bad.error.find("tokenizer.json") != std::string::npos, bad.error.c_str());
+    QVERIFY(bad.ids.empty());
+    const Encoding good = t->encode("hello", false);
+    QVERIFY(good.error.empty());
+    QVERIFY(!good.ids.empty());
 }
 
 void TestTokenizers::sentencePiece() {

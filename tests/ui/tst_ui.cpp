@@ -264,7 +264,18 @@ void TestUi::fullFlow() {
         QVERIFY(!s.text.empty());
     }
     QCOMPARE(n, int(w.selection().kept.size()));
-    QVERIFY(QFile::exists(m_tmp.filePath("export/selection.json")));
+    // The recipe comes from the same core function as `ladm select`'s: the totals it
+    // writes, and only the parameters of the mode (the panel holds a threshold and a top
+    // fraction whatever the mode; the app's own copy used to write them, and no totals).
+    QFile sj(m_tmp.filePath("export/selection.json"));
+    QVERIFY(sj.open(QIODevice::ReadOnly));
+    const QJsonObject recipe =
+        QJsonDocument::fromJson(sj.readAll()).object()["selection"].toObject()["recipe"].toObject();
+    QCOMPARE(recipe["mode"].toString(), QString("reference"));
+    QCOMPARE(recipe["kept_samples"].toInteger(), qint64(w.selection().kept.size()));
+    QCOMPARE(recipe["kept_tokens"].toInteger(), qint64(w.selection().kept_tokens));
+    QVERIFY(!recipe.contains("threshold") && !recipe.contains("top_fraction"));
+    QVERIFY(recipe.contains("percent") && recipe.contains("domains"));
 }
 
 QTEST_MAIN(TestUi)

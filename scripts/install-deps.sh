@@ -5,6 +5,8 @@ set -euo pipefail
 
 PKGS=(
   build-essential cmake ninja-build pkg-config git clang-format
+  # the layering check (tests/arch) and test fixtures
+  python3
   # scoring engine: libtorch (CPU) + a fast BLAS. Without OpenBLAS, Debian's
   # libtorch falls back to the reference BLAS and matmuls run ~40x slower.
   libtorch-dev libopenblas0-pthread

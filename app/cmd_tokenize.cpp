@@ -53,6 +53,10 @@ int cmd_tokenize(const std::vector<std::string>& args) {
         return kFailure;
     }
     const Encoding e = tok->encode(text, special);
+    if (!e.error.empty()) {
+        std::cerr << "ladm tokenize: " << e.error << "\n";
+        return kFailure;
+    }
     nlohmann::json out;
     out["tokenizer"] = tok->kind();
     out["ids"] = e.ids;

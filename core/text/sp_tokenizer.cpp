@@ -15,6 +15,7 @@ class SpTokenizer final : public Tokenizer {
 
     bool load(const std::string& path, const SpOptions& opts, std::string* error) {
         m_kind = "sentencepiece";
+        m_path = path;
         m_api = sentencepiece_api(error);
         if (!m_api) return false;
         char err[512] = {0};
@@ -55,12 +56,17 @@ class SpTokenizer final : public Tokenizer {
             unsigned b, e;
         };
         std::vector<Raw> raw;
-        m_api->encode(
-            m_sp, e.text.data(), e.text.size(),
-            [](void* user, int id, unsigned b, unsigned en) {
-                static_cast<std::vector<Raw>*>(user)->push_back({id, b, en});
-            },
-            &raw);
+        if (m_api->encode(
+                m_sp, e.text.data(), e.text.size(),
+                [](void* user, int id, unsigned b, unsigned en) {
+                    static_cast<std::vector<Raw>*>(user)->push_back({id, b, en});
+                },
+                &raw) != 0) {
+            Encoding failed;
+            failed.error = m_path + ": SentencePiece could not encode " +
+                           std::to_string(e.text.size()) + " bytes";
+            return failed;
+        }
         const size_t n = raw.size();
         for (size_t i = 0; i < n; ++i) {
             const size_t b = raw[i].b, en = raw[i].e;
@@ -107,6 +113,7 @@ class SpTokenizer final : public Tokenizer {
     ladm_sp* m_sp = nullptr;
     std::vector<std::string> m_pieces;
     std::vector<int> m_types;
+    std::string m_path;
 };
 
 } // namespace

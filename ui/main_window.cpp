@@ -411,7 +411,10 @@ void MainWindow::applyFilter() {
     m_table->setFilter(f);
 }
 
-void MainWindow::loadModel(const QString& dir) {
+void MainWindow::loadModel(const QString& given) {
+    // Absolute, so the folder remembered for the next start does not depend on the working
+    // directory of this one (a relative --model used to break every later start elsewhere).
+    const QString dir = QFileInfo(given).absoluteFilePath();
     m_modelReady = false;
     m_modelDir = dir;
     m_modelLabel->setText(tr("loading %1 ...").arg(dir));

@@ -2,7 +2,7 @@
 
 #include "ui/span_heatmap.h"
 
-#include "core/model/ladm_math.h"
+#include "core/curate/inspection.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -117,15 +117,12 @@ void SampleViewer::show(const SampleInspection& s) {
 
 QVector<QPair<qint64, float>> SampleViewer::strongestWindows(int spanIndex, int count) const {
     QVector<QPair<qint64, float>> out;
-    if (spanIndex < 0 || spanIndex >= m_s.spanStarts.size()) return out;
-    const qint64 t = m_s.spanStarts[spanIndex];
-    for (qint64 w = 0; w < m_s.windows; ++w) {
-        const qint64 b = m_heatmap->windowBegin(w);
-        if (!distant_window(b, t, m_s.span)) continue;
-        out.push_back({b, m_s.mass[spanIndex * m_s.windows + w]});
-    }
-    std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.second > b.second; });
-    if (out.size() > count) out.resize(count);
+    if (spanIndex < 0 || spanIndex >= m_s.spanStarts.size() || count <= 0) return out;
+    const std::vector<int64_t> starts(m_s.spanStarts.begin(), m_s.spanStarts.end());
+    const std::vector<float> mass(m_s.mass.begin(), m_s.mass.end());
+    for (const auto& d : strongest_dependencies(starts, mass, {m_s.tokens, m_s.windows, m_s.span},
+                                                size_t(count), spanIndex))
+        out.push_back({d.key_begin, d.mass});
     return out;
 }
 

@@ -125,6 +125,11 @@ void ScoringWorker::inspect(qint64 sampleId, const QString& cachePath, qint64 ru
     s.interval = int(params.interval());
     if (m_tokenizer && !sample.pretokenized) {
         const Encoding enc = m_tokenizer->encode(sample.text, true);
+        if (!enc.error.empty()) { // the viewer says why instead of showing an empty text
+            s.error = QString::fromStdString(enc.error);
+            Q_EMIT inspected(s);
+            return;
+        }
         s.text = QString::fromStdString(enc.text);
         // character offsets count code points; QString indexes UTF-16 units
         std::vector<int> cp_to_u16;

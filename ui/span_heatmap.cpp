@@ -1,5 +1,7 @@
 #include "ui/span_heatmap.h"
 
+#include "core/curate/inspection.h"
+
 #include <QMouseEvent>
 #include <QPainter>
 #include <QToolTip>
@@ -44,17 +46,17 @@ void SpanHeatmap::clear() {
 }
 
 qint64 SpanHeatmap::windowEnd(qint64 w) const {
-    return m_tokens - (m_windows - 1 - w) * m_span;
+    return StoredWindows{m_tokens, m_windows, m_span}.end(w);
 }
 qint64 SpanHeatmap::windowBegin(qint64 w) const {
-    return std::max<qint64>(0, windowEnd(w) - m_span);
+    return StoredWindows{m_tokens, m_windows, m_span}.begin(w);
 }
 
 QImage render_heatmap(const QVector<qint64>& starts, qint64 windows, qint64 tokens, int span,
                       const QVector<float>& mass, const QColor& empty) {
     const int rows = int(starts.size());
     if (rows == 0 || windows == 0 || mass.size() < rows * windows) return {};
-    auto wbegin = [&](qint64 w) { return std::max<qint64>(0, tokens - (windows - w) * span); };
+    const StoredWindows grid{tokens, windows, span};
     // Log scale over the non-zero cells: the mass spans orders of magnitude.
     float lo = 1e30f, hi = 0;
     for (float v : mass)
@@ -65,7 +67,7 @@ QImage render_heatmap(const QVector<qint64>& starts, qint64 windows, qint64 toke
     for (int r = 0; r < rows; ++r) {
         auto* line = reinterpret_cast<QRgb*>(img.scanLine(rows - 1 - r)); // earliest span on top
         for (qint64 w = 0; w < windows; ++w) {
-            if (wbegin(w) >= starts[r]) break; // at or after the span: empty
+            if (grid.begin(w) >= starts[r]) break; // at or after the span: empty
             const float v = mass[r * windows + w];
             const double t = v > 0 ? (std::log(v) - llo) / std::max(1e-9, lhi - llo) : 0;
             line[w] = heat_color(t).rgb();

@@ -16,10 +16,8 @@ namespace ladm {
 
 namespace {
 // What an "ok" result without a finite score is stored and read as.
-const struct {
-    std::string status = "error";
-    std::string error = "the score is not finite (NaN or infinite)";
-} kNoScore;
+constexpr const char* kNoScoreStatus = "error";
+constexpr const char* kNoScoreError = "the score is not finite (NaN or infinite)";
 
 // Schema migrations: entry k brings a database from version k to k+1. Each runs in one
 // transaction together with the version bump.
@@ -362,10 +360,13 @@ bool Cache::put_result(int64_t run, int64_t sample, const StoredResult& r, std::
                            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     // SQLite stores a NaN as NULL: an "ok" without a finite score would read back as 0
     // and be selected. Such a result is kept as the failure it is.
-    const bool ok = r.status == "ok" && std::isfinite(r.cds);
-    q.bind(1, run).bind(2, sample).bind(3, ok || r.status != "ok" ? r.status : kNoScore.status);
-    q.bind(4, ok || r.status != "ok" ? r.error : kNoScore.error);
-    if (ok)
+    const bool no_score = r.status == "ok" && !std::isfinite(r.cds);
+    q.bind(1, run).bind(2, sample);
+    if (no_score)
+        q.bind(3, kNoScoreStatus).bind(4, kNoScoreError);
+    else
+        q.bind(3, r.status).bind(4, r.error);
+    if (r.status == "ok" && !no_score)
         q.bind(5, r.cds);
     else
         q.bind_null(5);
@@ -395,8 +396,8 @@ std::optional<StoredResult> Cache::result(int64_t run, int64_t sample) {
     r.error = q.col_text(1);
     r.cds = q.col_double(2);
     if (r.status == "ok" && q.col_null(2)) {
-        r.status = kNoScore.status;
-        r.error = kNoScore.error;
+        r.status = kNoScoreStatus;
+        r.error = kNoScoreError;
     }
     r.cds_layers = unpack_floats(q.col_blob(3));
     r.afs = unpack_floats(q.col_blob(4));
@@ -440,7 +441,7 @@ ResultRow row_of(sql::Statement& q) {
     r.domain = q.col_text(2);
     r.status = q.col_text(3);
     r.cds = q.col_double(4);
-    if (r.status == "ok" && q.col_null(4)) r.status = kNoScore.status; // by older versions
+    if (r.status == "ok" && q.col_null(4)) r.status = kNoScoreStatus; // by older versions
     r.tokens = q.col_int(5);
     r.loc = {q.col_text(6), q.col_int(7), uint64_t(q.col_int(8)), uint64_t(q.col_int(9))};
     r.override_decision = q.col_text(10);

@@ -57,60 +57,53 @@ struct Fixture {
 
 TEST_CASE(goodCheckpointOpens) {
     Fixture fx;
-    const std::string& m_dir = fx.dir;
-    CHECK_EQ(open_error(m_dir), std::string());
+    CHECK_EQ(open_error(fx.dir), std::string());
 }
 
 TEST_CASE(missingFolder) {
     Fixture fx;
-    const std::string& m_dir = fx.dir;
-    const std::string err = open_error(m_dir + "/nope");
+    const std::string err = open_error(fx.dir + "/nope");
     CHECK(has(err, "nope") && has(err, "not a directory"));
 }
 
 TEST_CASE(missingConfig) {
     Fixture fx;
-    const std::string& m_dir = fx.dir;
-    std::filesystem::remove(m_dir + "/config.json");
-    const std::string err = open_error(m_dir);
+    std::filesystem::remove(fx.dir + "/config.json");
+    const std::string err = open_error(fx.dir);
     CHECK_MSG(has(err, "config.json") && has(err, "missing"), err);
 }
 
 TEST_CASE(missingWeights) {
     Fixture fx;
-    const std::string& m_dir = fx.dir;
-    std::filesystem::remove(m_dir + "/model.safetensors");
-    const std::string err = open_error(m_dir);
+    std::filesystem::remove(fx.dir + "/model.safetensors");
+    const std::string err = open_error(fx.dir);
     CHECK_MSG(has(err, "no model.safetensors"), err);
 }
 
 TEST_CASE(unknownModelType) {
     Fixture fx;
-    const std::string& m_dir = fx.dir;
-    std::string cfg = read_file(m_dir + "/config.json");
+    std::string cfg = read_file(fx.dir + "/config.json");
     replace_first(cfg, "\"model_type\": \"llama\"", "\"model_type\": \"gpt_neox\"");
-    write_file(m_dir + "/config.json", cfg);
-    const std::string err = open_error(m_dir);
+    write_file(fx.dir + "/config.json", cfg);
+    const std::string err = open_error(fx.dir);
     CHECK_MSG(has(err, "config.json") && has(err, "gpt_neox"), err);
 }
 
 TEST_CASE(badConfigValue) {
     Fixture fx;
-    const std::string& m_dir = fx.dir;
-    std::string cfg = read_file(m_dir + "/config.json");
+    std::string cfg = read_file(fx.dir + "/config.json");
     replace_first(cfg, "\"num_key_value_heads\": 2", "\"num_key_value_heads\": 3");
-    write_file(m_dir + "/config.json", cfg);
-    const std::string err = open_error(m_dir);
+    write_file(fx.dir + "/config.json", cfg);
+    const std::string err = open_error(fx.dir);
     CHECK_MSG(has(err, "config.json") && has(err, "num_key_value_heads"), err);
 }
 
 TEST_CASE(shapeDisagreesWithConfig) {
     Fixture fx;
-    const std::string& m_dir = fx.dir;
-    std::string cfg = read_file(m_dir + "/config.json");
+    std::string cfg = read_file(fx.dir + "/config.json");
     replace_first(cfg, "\"intermediate_size\": 48", "\"intermediate_size\": 40");
-    write_file(m_dir + "/config.json", cfg);
-    const std::string err = open_error(m_dir);
+    write_file(fx.dir + "/config.json", cfg);
+    const std::string err = open_error(fx.dir);
     CHECK_MSG(has(err, "model.safetensors") && has(err, "model.layers.0.mlp.gate_proj.weight") &&
                   has(err, "[48, 32]") && has(err, "[40, 32]"),
               err);
@@ -118,33 +111,30 @@ TEST_CASE(shapeDisagreesWithConfig) {
 
 TEST_CASE(missingTensor) {
     Fixture fx;
-    const std::string& m_dir = fx.dir;
     test::write_safetensors(
-        m_dir + "/model.safetensors",
+        fx.dir + "/model.safetensors",
         {{"model.embed_tokens.weight", "F32", {97, 32}, std::vector<float>(97 * 32, 0.f)}});
-    const std::string err = open_error(m_dir);
+    const std::string err = open_error(fx.dir);
     CHECK_MSG(has(err, "missing tensor") && has(err, "model.norm.weight"), err);
 }
 
 TEST_CASE(truncatedFile) {
     Fixture fx;
-    const std::string& m_dir = fx.dir;
-    std::string data = read_file(m_dir + "/model.safetensors");
-    write_file(m_dir + "/model.safetensors", data.substr(0, data.size() - 100));
-    const std::string err = open_error(m_dir);
+    std::string data = read_file(fx.dir + "/model.safetensors");
+    write_file(fx.dir + "/model.safetensors", data.substr(0, data.size() - 100));
+    const std::string err = open_error(fx.dir);
     CHECK_MSG(has(err, "model.safetensors") && has(err, "past the end") && has(err, "tensor '"),
               err);
-    write_file(m_dir + "/model.safetensors", data.substr(0, 5));
-    CHECK(has(open_error(m_dir), "truncated"));
+    write_file(fx.dir + "/model.safetensors", data.substr(0, 5));
+    CHECK(has(open_error(fx.dir), "truncated"));
 }
 
 TEST_CASE(headerLengthPastEnd) {
     Fixture fx;
-    const std::string& m_dir = fx.dir;
-    std::string data = read_file(m_dir + "/model.safetensors");
+    std::string data = read_file(fx.dir + "/model.safetensors");
     data[6] = char(0x7f); // header length ~ 2^55
-    write_file(m_dir + "/model.safetensors", data);
-    const std::string err = open_error(m_dir);
+    write_file(fx.dir + "/model.safetensors", data);
+    const std::string err = open_error(fx.dir);
     CHECK_MSG(has(err, "model.safetensors") && has(err, "header length"), err);
 }
 
@@ -173,11 +163,10 @@ TEST_CASE(offsetsPastEnd) {
 
 TEST_CASE(unsupportedDtype) {
     Fixture fx;
-    const std::string& m_dir = fx.dir;
     test::write_safetensors(
-        m_dir + "/model.safetensors",
+        fx.dir + "/model.safetensors",
         {{"model.embed_tokens.weight", "F64", {97, 32}, std::vector<float>(97 * 32, 0.f)}});
-    const std::string err = open_error(m_dir);
+    const std::string err = open_error(fx.dir);
     CHECK_MSG(has(err, "model.embed_tokens.weight") && has(err, "unsupported dtype F64"), err);
 }
 
@@ -193,7 +182,6 @@ TEST_CASE(headerNotJson) {
 
 TEST_CASE(indexNamesMissingTensor) {
     Fixture fx;
-    const std::string& m_dir = fx.dir;
     test::TinyModelSpec spec;
     spec.layers = 1;
     spec.shards = 2;

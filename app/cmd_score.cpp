@@ -76,28 +76,29 @@ class ProgressPrinter {
         const double since = std::chrono::duration<double>(now - m_last).count();
         if (!final && since < (m_tty ? 0.2 : 10.0)) return;
         m_last = now;
+        // Samples handled of the run's total; rates and ETA from the last ~30 s (core).
         const double sps = p.seconds > 0 ? double(p.samples) / p.seconds : 0;
-        const double tps = p.seconds > 0 ? double(p.tokens_scored) / p.seconds : 0;
-        const double eta = p.fraction > 0 ? p.seconds * (1 - p.fraction) / p.fraction : -1;
-        char line[256];
+        const double tps = p.tokens_per_second;
+        const double eta = p.eta_seconds;
+        char line[320];
         if (m_tty) {
             const int width = 24, filled = int(p.fraction * width);
             std::string bar(size_t(filled), '#');
             bar.resize(size_t(width), '.');
-            std::snprintf(
-                line, sizeof line,
-                "\r[%s] %3.0f%%  %lld samples (%lld cached)  %.2f samples/s  %.0f tok/s  ETA %s ",
-                bar.c_str(), 100 * p.fraction, (long long)p.samples, (long long)p.cached, sps, tps,
-                hms(eta).c_str());
+            std::snprintf(line, sizeof line,
+                          "\r[%s] %3.0f%%  %lld/%lld samples (%lld cached)  %.2f samples/s  %.0f "
+                          "tok/s  ETA %s ",
+                          bar.c_str(), 100 * p.fraction, (long long)p.samples,
+                          (long long)p.total_samples, (long long)p.cached, sps, tps,
+                          hms(eta).c_str());
             std::fputs(line, stderr);
             if (final) std::fputs("\n", stderr);
         } else {
             std::snprintf(line, sizeof line,
-                          "progress %.1f%%  samples %lld  scored %lld  cached %lld  failed %lld  "
-                          "%.2f samples/s  %.0f tok/s  "
-                          "elapsed %s  ETA %s\n",
-                          100 * p.fraction, (long long)p.samples, (long long)p.scored,
-                          (long long)p.cached, (long long)p.failed, sps, tps,
+                          "progress %.1f%%  samples %lld/%lld  scored %lld  cached %lld  failed "
+                          "%lld  %.2f samples/s  %.0f tok/s  elapsed %s  ETA %s\n",
+                          100 * p.fraction, (long long)p.samples, (long long)p.total_samples,
+                          (long long)p.scored, (long long)p.cached, (long long)p.failed, sps, tps,
                           hms(p.seconds).c_str(), hms(eta).c_str());
             std::fputs(line, stderr);
         }

@@ -3,7 +3,6 @@
 #include "app/commands.h"
 #include "cli/args.h"
 #include "core/curate/inspection.h"
-#include "core/store/run_params.h"
 #include "core/text/tokenizer.h"
 
 #include <algorithm>
@@ -54,54 +53,50 @@ int cmd_show(const std::vector<std::string>& argv) {
         std::cerr << "ladm show: no sample '" << id << "' in run " << run << "\n";
         return kFailure;
     }
-    auto res = cache->result(run, row->sample_id);
-    std::printf("%s  domain %s  %s:%lld\nstatus %s  tokens %lld (scored %lld)", id.c_str(),
-                row->domain.c_str(), row->loc.file.c_str(), (long long)row->loc.line,
-                res->status.c_str(), (long long)res->tokens, (long long)res->tokens_scored);
-    if (res->status == "ok") std::printf("  CDS %.6f", res->cds);
-    if (!res->error.empty()) std::printf("  error: %s", res->error.c_str());
-    std::printf("\n");
-    if (res->status != "ok") return kOk;
-
     // Text of token ranges, when the tokenizer is at hand.
     std::unique_ptr<Tokenizer> tok;
-    Encoding enc;
+    std::string err;
     if (auto m = a.get("model")) {
-        std::string err;
         tok = Tokenizer::from_dir(*m, &err);
-        Sample s;
-        const auto points = cache->access_points(row->loc.file);
-        if (!tok || !CorpusReader::read_at(row->loc, CorpusOptions{}, &s, &err, &points)) {
-            std::cerr << "ladm show: " << err << " (showing positions only)\n";
-            tok.reset();
-        } else if (!s.pretokenized) {
-            enc = tok->encode(s.text, true);
-        } else {
-            tok.reset();
-        }
+        if (!tok) std::cerr << "ladm show: " << err << " (showing positions only)\n";
     }
+    SampleEvidence ev;
+    if (!inspect_sample(*cache, tok.get(), run, row->sample_id, &ev, &err)) {
+        std::cerr << "ladm show: " << err << "\n";
+        return kFailure;
+    }
+    std::printf("%s  domain %s  %s:%lld\nstatus %s  tokens %lld (scored %lld)", id.c_str(),
+                row->domain.c_str(), row->loc.file.c_str(), (long long)row->loc.line,
+                ev.status.c_str(), (long long)ev.tokens, (long long)ev.tokens_scored);
+    if (ev.scored()) std::printf("  CDS %.6f", ev.cds);
+    if (!ev.error.empty()) std::printf("  error: %s", ev.error.c_str());
+    std::printf("\n");
+    if (!ev.text_error.empty())
+        std::cerr << "ladm show: " << ev.text_error << " (showing positions only)\n";
+    if (!ev.scored()) return kOk;
+    const Encoding& enc = ev.encoding;
     auto text_of = [&](int64_t b, int64_t e) -> std::string {
-        if (!tok || enc.ids.empty()) return {};
+        if (enc.ids.empty()) return {};
         const std::string t = token_range_text(enc, b, e);
         return t.empty() ? t : "  \"" + snippet(t) + "\"";
     };
 
-    const StoredWindows grid{res->tokens_scored, res->windows, run_params(*cache, run).span};
+    const StoredWindows& grid = ev.grid;
     const int64_t C = grid.span;
     std::printf("\nquery span         AFS\n");
-    for (size_t i = 0; i < res->span_starts.size() && i < res->afs.size(); ++i)
-        std::printf("[%6lld, %6lld)  %.4g%s\n", (long long)res->span_starts[i],
-                    (long long)(res->span_starts[i] + C), res->afs[i],
-                    text_of(res->span_starts[i], res->span_starts[i] + C).c_str());
+    for (size_t i = 0; i < ev.span_starts.size() && i < ev.afs.size(); ++i)
+        std::printf("[%6lld, %6lld)  %.4g%s\n", (long long)ev.span_starts[i],
+                    (long long)(ev.span_starts[i] + C), ev.afs[i],
+                    text_of(ev.span_starts[i], ev.span_starts[i] + C).c_str());
 
     const size_t top = a.get("top") ? size_t(std::stoul(*a.get("top"))) : 10;
     std::printf("\nstrongest distant dependencies (mass of the query span's attention, layer and "
                 "head mean)\n");
-    for (const auto& d : strongest_dependencies(res->span_starts, res->span_mass, grid, top)) {
+    for (const auto& d : strongest_dependencies(ev.span_starts, ev.span_mass, grid, top)) {
         std::printf("query [%lld, %lld) -> key [%lld, %lld)  mass %.4f  distance %lld\n",
                     (long long)d.query_begin, (long long)d.query_end, (long long)d.key_begin,
                     (long long)d.key_end, d.mass, (long long)d.distance());
-        if (tok)
+        if (!enc.ids.empty())
             std::printf("   query:%s\n   key:  %s\n", text_of(d.query_begin, d.query_end).c_str(),
                         text_of(d.key_begin, d.key_end).c_str());
     }

@@ -29,12 +29,12 @@ int main(int argc, char** argv) {
     t.start();
     {
         auto c = Cache::open(path, &err);
-        sql::Transaction tx(c->db());
-        c->db().exec(
+        sql::Transaction tx(c->raw_connection_for_tests());
+        c->raw_connection_for_tests().exec(
             "INSERT INTO files(path, size, mtime, hash) VALUES('/data/shard.jsonl', 1, 1, 'h')");
-        c->db().exec("INSERT INTO runs(model_fingerprint, params, code_version, created) "
+        c->raw_connection_for_tests().exec("INSERT INTO runs(model_fingerprint, params, code_version, created) "
                      "VALUES('fp', '{}', 'v', 'now')");
-        c->db().exec("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+        c->raw_connection_for_tests().exec("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < " +
                      std::to_string(rows - 1) +
                      ") INSERT INTO samples(sample_key, file_id, line, offset, length, domain, "
                      "chars, text_hash, pretokenized) "
@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
                      "WHEN 1 THEN 'Github' "
                      "WHEN 2 THEN 'Books' WHEN 3 THEN 'Wikipedia' ELSE 'CommonCrawl' END, 1000, "
                      "'h', 0 FROM n");
-        c->db().exec("INSERT INTO results(run_id, sample_id, status, cds, tokens, tokens_scored, "
+        c->raw_connection_for_tests().exec("INSERT INTO results(run_id, sample_id, status, cds, tokens, tokens_scored, "
                      "seconds, scored_at) "
                      "SELECT 1, id, 'ok', (abs(random()) % 100000) / 400000.0, 2305 + "
                      "abs(random()) % 30000, 2305, 0, 'now' FROM samples");

@@ -12,27 +12,37 @@
 namespace ladm::ui {
 
 namespace {
-const char* kSelect =
-    "SELECT s.id, s.sample_key, s.domain, r.status, r.cds, r.tokens, COALESCE(o.decision, '') "
-    "FROM results r JOIN samples s ON s.id = r.sample_id LEFT JOIN overrides o ON o.sample_key = "
-    "s.sample_key ";
-
-const char* sort_expr(int column) {
+SampleSort sort_of(int column) {
     switch (column) {
     case CorpusTableModel::Domain:
-        return "s.domain";
+        return SampleSort::Domain;
     case CorpusTableModel::Tokens:
-        return "r.tokens";
+        return SampleSort::Tokens;
     case CorpusTableModel::Cds:
-        return "r.cds"; // indexed (run_id, cds, sample_id); NULLs sort lowest
+        return SampleSort::Cds;
     case CorpusTableModel::Status:
-        return "r.status";
+        return SampleSort::Status;
     case CorpusTableModel::Decision:
-        return "COALESCE(o.decision, '')";
+        return SampleSort::Decision;
     default:
-        return "r.sample_id"; // corpus order (the results key); fast at any size
+        return SampleSort::Corpus;
     }
 }
+
+SampleFilter filter_of(const TableFilter& f) {
+    SampleFilter o;
+    o.domain = f.domain.toStdString();
+    o.status = f.status.toStdString();
+    o.min_cds = f.minCds;
+    o.max_cds = f.maxCds;
+    o.search = f.search.toStdString();
+    return o;
+}
+
+struct Counts {
+    qint64 total = -1;
+    QMap<QString, qint64> statuses;
+};
 } // namespace
 
 CorpusTableModel::CorpusTableModel(QObject* parent)
@@ -61,99 +71,51 @@ bool CorpusTableModel::open(const QString& cachePath, qint64 run, QString* error
     return true;
 }
 
-QString CorpusTableModel::whereClause(QVector<QVariant>* b) const {
-    QString w = "WHERE r.run_id = ?";
-    b->push_back(m_run);
-    if (!m_filter.domain.isEmpty()) w += " AND s.domain = ?", b->push_back(m_filter.domain);
-    if (!m_filter.status.isEmpty()) w += " AND r.status = ?", b->push_back(m_filter.status);
-    if (m_filter.minCds) w += " AND r.cds >= ?", b->push_back(*m_filter.minCds);
-    if (m_filter.maxCds) w += " AND r.cds <= ?", b->push_back(*m_filter.maxCds);
-    if (!m_filter.search.isEmpty())
-        w += " AND instr(s.sample_key, ?) > 0", b->push_back(m_filter.search);
-    return w;
-}
-
-namespace {
-void bind_all(sql::Statement& st, const QVector<QVariant>& b) {
-    for (int i = 0; i < b.size(); ++i) {
-        if (b[i].typeId() == QMetaType::Double)
-            st.bind(i + 1, b[i].toDouble());
-        else if (b[i].typeId() == QMetaType::QString)
-            st.bind(i + 1, b[i].toString().toStdString());
-        else
-            st.bind(i + 1, int64_t(b[i].toLongLong()));
-    }
-}
-} // namespace
-
-QString CorpusTableModel::countSql(QVector<QVariant>* b) const {
-    const QString where = whereClause(b);
-    // Without filters on the sample, count on the results table alone (its primary key).
-    const bool results_only = m_filter.domain.isEmpty() && m_filter.search.isEmpty();
-    return (results_only
-                ? QString("SELECT COUNT(*) FROM results r ")
-                : QString("SELECT COUNT(*) FROM results r JOIN samples s ON s.id = r.sample_id ")) +
-           where;
-}
-
-qint64 CorpusTableModel::countRows() const {
-    if (!m_cache) return 0;
-    QVector<QVariant> b;
-    auto st = m_cache->db().prepare(countSql(&b).toStdString());
-    bind_all(st, b);
-    return st.step() ? st.col_int(0) : 0;
-}
-
 void CorpusTableModel::updateTotal() {
     const int gen = ++m_countGeneration;
-    if (m_filter.domain.isEmpty() && m_filter.search.isEmpty()) {
-        m_total = countRows();
-        Q_EMIT totalRowsChanged(m_total);
-        return;
-    }
-    QVector<QVariant> b;
-    const std::string sql = countSql(&b).toStdString();
+    const SampleFilter filter = filter_of(m_filter);
     const std::string path = m_path.toStdString();
-    auto* w = new QFutureWatcher<qint64>(this);
-    connect(w, &QFutureWatcher<qint64>::finished, this, [this, w, gen] {
-        const qint64 n = w->result();
+    const qint64 run = m_run;
+    // Without filters on the sample or the score the count reads only indexes: at once.
+    const bool cheap =
+        filter.domain.empty() && filter.search.empty() && !filter.min_cds && !filter.max_cds;
+    if (cheap && m_cache) {
+        m_total = m_cache->count_samples(run, filter);
+        Q_EMIT totalRowsChanged(m_total);
+    }
+    auto* w = new QFutureWatcher<Counts>(this);
+    connect(w, &QFutureWatcher<Counts>::finished, this, [this, w, gen] {
+        const Counts c = w->result();
         w->deleteLater();
-        if (gen != m_countGeneration || n < 0) return;
-        m_total = n;
-        Q_EMIT totalRowsChanged(n);
+        if (gen != m_countGeneration || c.total < 0) return;
+        m_total = c.total;
+        m_statusCounts = c.statuses;
+        Q_EMIT totalRowsChanged(c.total);
+        Q_EMIT statusCountsChanged(c.statuses);
     });
-    w->setFuture(QtConcurrent::run([sql, path, b] {
+    w->setFuture(QtConcurrent::run([filter, path, run] {
+        Counts c;
         std::string err;
-        auto c = Cache::open(path, &err); // one connection per thread
-        if (!c) return qint64(-1);
-        auto st = c->db().prepare(sql);
-        bind_all(st, b);
-        return st.step() ? qint64(st.col_int(0)) : qint64(-1);
+        auto cache = Cache::open(path, &err); // one connection per thread
+        if (!cache) return c;
+        c.total = cache->count_samples(run, filter);
+        for (const auto& [status, n] : cache->status_counts(run))
+            c.statuses[QString::fromStdString(status)] = n;
+        return c;
     }));
 }
 
 QVector<RowData> CorpusTableModel::query(int offset, int limit) const {
     QVector<RowData> out;
     if (!m_cache) return out;
-    QVector<QVariant> b;
-    const QString sql = QString(kSelect) + whereClause(&b) + " ORDER BY " +
-                        sort_expr(m_sortColumn) +
-                        (m_order == Qt::AscendingOrder ? " ASC" : " DESC") + ", r.sample_id" +
-                        (m_order == Qt::AscendingOrder ? " ASC" : " DESC") + " LIMIT ? OFFSET ?";
-    auto st = m_cache->db().prepare(sql.toStdString());
-    bind_all(st, b);
-    st.bind(int(b.size()) + 1, int64_t(limit)).bind(int(b.size()) + 2, int64_t(offset));
-    while (st.step()) {
-        RowData r;
-        r.sampleId = st.col_int(0);
-        r.key = QString::fromStdString(st.col_text(1));
-        r.domain = QString::fromStdString(st.col_text(2));
-        r.status = QString::fromStdString(st.col_text(3));
-        r.cds = st.col_null(4) ? NAN : st.col_double(4);
-        r.tokens = st.col_int(5);
-        r.decision = QString::fromStdString(st.col_text(6));
-        out.push_back(r);
-    }
+    SampleQuery q;
+    q.filter = filter_of(m_filter);
+    q.sort = sort_of(m_sortColumn);
+    q.descending = m_order == Qt::DescendingOrder;
+    for (const auto& r : m_cache->sample_rows(m_run, q, offset, limit))
+        out.push_back({r.sample_id, QString::fromStdString(r.key), QString::fromStdString(r.domain),
+                       QString::fromStdString(r.status), QString::fromStdString(r.decision),
+                       r.tokens, r.chars, r.cds});
     return out;
 }
 
@@ -230,7 +192,7 @@ QVariant CorpusTableModel::data(const QModelIndex& idx, int role) const {
         case Domain:
             return r.domain;
         case Tokens:
-            return r.tokens;
+            return r.tokens > 0 ? QVariant(r.tokens) : QVariant();
         case Cds:
             return std::isnan(r.cds) ? QVariant() : QVariant(QString::number(r.cds, 'g', 4));
         case Status:
@@ -243,6 +205,8 @@ QVariant CorpusTableModel::data(const QModelIndex& idx, int role) const {
     if (role == Qt::TextAlignmentRole && (idx.column() == Tokens || idx.column() == Cds))
         return QVariant(Qt::AlignRight | Qt::AlignVCenter);
     if (role == Qt::ForegroundRole && r.status == "error") return QColor(Qt::red);
+    if (role == Qt::ForegroundRole && r.status == kPendingStatus) return QColor(Qt::gray);
+    if (role == Qt::ToolTipRole && idx.column() == Tokens) return tr("%1 characters").arg(r.chars);
     if (role == Qt::ToolTipRole && idx.column() == Decision && !r.decision.isEmpty())
         return tr("manual decision: %1").arg(r.decision);
     return {};

@@ -1,9 +1,10 @@
-// The corpus table: one row per scored sample of a run, read from the cache page by page
-// (fetchMore), so a million rows cost only what is on screen. Sorting and filtering run in
-// SQL. The model keeps value snapshots; views never touch SQL or the engine.
+// The corpus table: one row per indexed sample (scored in the run or pending), read from the
+// cache's query API page by page (fetchMore), so a million rows cost only what is on screen.
+// The model keeps value snapshots; it holds no SQL, and views never touch the cache.
 #pragma once
 
 #include <QAbstractTableModel>
+#include <QMap>
 #include <QString>
 #include <QVector>
 
@@ -18,14 +19,14 @@ namespace ladm::ui {
 
 struct RowData {
     qint64 sampleId = 0;
-    QString key, domain, status, decision;
-    qint64 tokens = 0;
-    double cds = 0;
+    QString key, domain, status, decision; // status "pending" until the run scores it
+    qint64 tokens = 0, chars = 0;
+    double cds = 0; // NaN without a score
 };
 
 struct TableFilter {
     QString domain; // empty = all
-    QString status; // empty = all
+    QString status; // empty = all; "pending" = not scored in the run yet
     std::optional<double> minCds, maxCds;
     QString search; // substring of the id
 };
@@ -57,17 +58,18 @@ class CorpusTableModel : public QAbstractTableModel {
     bool canFetchMore(const QModelIndex& parent) const override;
     void fetchMore(const QModelIndex& parent) override;
 
+    // Samples per status in the run (pending included), as last counted.
+    const QMap<QString, qint64>& statusCounts() const { return m_statusCounts; }
+
   Q_SIGNALS:
     void totalRowsChanged(qint64 total);
+    void statusCountsChanged(const QMap<QString, qint64>& counts);
 
   private:
-    QString whereClause(QVector<QVariant>* binds) const;
-    QString countSql(QVector<QVariant>* binds) const;
-    // Exact row count: at once when cheap (no filter on the sample), else in the background
-    // (a filtered count over millions of rows takes ~1 s); paging works meanwhile.
+    // The exact row count and the counts per status, in the background (a filtered count
+    // over millions of rows takes ~1 s); paging works meanwhile.
     void updateTotal();
     QVector<RowData> query(int offset, int limit) const;
-    qint64 countRows() const;
 
     std::unique_ptr<Cache> m_cache;
     qint64 m_run = 0, m_total = 0;
@@ -77,6 +79,7 @@ class CorpusTableModel : public QAbstractTableModel {
     bool m_exhausted = false; // the last page came back short
     int m_countGeneration = 0;
     QString m_path;
+    QMap<QString, qint64> m_statusCounts;
     int m_sortColumn = Id;
     Qt::SortOrder m_order = Qt::AscendingOrder;
 };

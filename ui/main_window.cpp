@@ -1,6 +1,8 @@
 #include "ui/main_window.h"
 
+#include "core/jobs/score_job.h"
 #include "core/store/cache.h"
+#include "core/store/run_params.h"
 #include "core/text/install_paths.h"
 #include "ui/corpus_table_model.h"
 #include "ui/distribution_view.h"
@@ -38,6 +40,7 @@
 #include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
+#include <QtConcurrent>
 
 #include <cmath>
 
@@ -53,12 +56,16 @@ MainWindow::MainWindow(const StudioOptions& o, QWidget* parent)
     connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
     connect(this, &MainWindow::requestLoadModel, m_worker, &ScoringWorker::loadModel);
     connect(this, &MainWindow::requestScore, m_worker, &ScoringWorker::score);
-    connect(this, &MainWindow::requestInspect, m_worker, &ScoringWorker::inspect);
+    m_inspectThread = new QThread(this);
+    m_inspector = new InspectWorker;
+    m_inspector->moveToThread(m_inspectThread);
+    connect(m_inspectThread, &QThread::finished, m_inspector, &QObject::deleteLater);
+    connect(this, &MainWindow::requestInspect, m_inspector, &InspectWorker::inspect);
     connect(m_worker, &ScoringWorker::progress, this, &MainWindow::onProgress);
     connect(m_worker, &ScoringWorker::finished, this, &MainWindow::onFinished);
     connect(m_worker, &ScoringWorker::problem, this,
             [this](const QString& where, const QString& kind, const QString& msg) {
-                m_problems->addItem(QString("%1: %2: %3").arg(where, kind, msg));
+                addProblem(QString("%1: %2: %3").arg(where, kind, msg));
             });
     connect(m_worker, &ScoringWorker::modelLoaded, this, [this](const ModelSummary& m) {
         m_modelReady = true;
@@ -71,7 +78,7 @@ MainWindow::MainWindow(const StudioOptions& o, QWidget* parent)
                                   .arg(m.device)
                                   .arg(m.threads));
         for (const auto& w : m.warnings)
-            m_problems->addItem(tr("model warning: %1").arg(w));
+            addProblem(tr("model warning: %1").arg(w));
         m_scoreAction->setEnabled(!m_inputs.isEmpty());
         if (m_opts.startScoring && !m_inputs.isEmpty()) {
             m_opts.startScoring = false;
@@ -81,16 +88,17 @@ MainWindow::MainWindow(const StudioOptions& o, QWidget* parent)
     connect(m_worker, &ScoringWorker::modelFailed, this, [this](const QString& err) {
         m_modelReady = false;
         m_modelLabel->setText(tr("no model"));
-        m_problems->addItem(tr("model: %1").arg(err));
+        addProblem(tr("model: %1").arg(err));
         statusBar()->showMessage(tr("Cannot load the model: %1").arg(err));
     });
-    connect(m_worker, &ScoringWorker::inspected, this, [this](const SampleInspection& s) {
+    connect(m_inspector, &InspectWorker::inspected, this, [this](const SampleInspection& s) {
         if (s.generation != m_inspectGeneration) return; // a newer request is on its way
         m_viewer->show(s);
         showWhy(s);
-        Q_EMIT sampleShown(s.sampleId);
+        if (s.computingLayer < 0) Q_EMIT sampleShown(s.sampleId);
     });
     m_thread->start();
+    m_inspectThread->start();
 
     buildUi();
     buildActions();
@@ -111,9 +119,26 @@ MainWindow::MainWindow(const StudioOptions& o, QWidget* parent)
 
 MainWindow::~MainWindow() {
     m_worker->requestCancel();
-    m_thread->requestInterruption();
-    m_thread->quit();
+    m_inspector->supersede(m_inspectGeneration + 1); // drop queued inspections
+    for (QThread* t : {m_thread, m_inspectThread}) {
+        t->requestInterruption();
+        t->quit();
+    }
     m_thread->wait();
+    m_inspectThread->wait();
+    m_indexFuture.waitForFinished();
+}
+
+bool MainWindow::isPaused() const {
+    return m_pauseAction->isChecked();
+}
+
+void MainWindow::addProblem(const QString& text) {
+    if (m_problemSet.contains(text)) return;
+    m_problemSet.insert(text);
+    m_problems->addItem(text);
+    m_problemsDock->show(); // hidden while there is nothing to say
+    m_problemsDock->setWindowTitle(tr("Problems (%1)").arg(m_problems->count()));
 }
 
 QString MainWindow::bundledModelDir() {
@@ -136,6 +161,7 @@ QString MainWindow::defaultCachePath(const QStringList& inputs) {
 
 void MainWindow::buildUi() {
     m_table = new CorpusTableModel(this);
+    connect(m_table, &CorpusTableModel::statusCountsChanged, this, &MainWindow::showStatusCounts);
     m_tableView = new QTableView;
     m_tableView->setModel(m_table);
     m_tableView->setSortingEnabled(true);
@@ -153,7 +179,7 @@ void MainWindow::buildUi() {
     m_domainFilter = new QComboBox;
     m_domainFilter->addItem(tr("all domains"));
     m_statusFilter = new QComboBox;
-    m_statusFilter->addItems({tr("any status"), "ok", "too_short", "error"});
+    m_statusFilter->addItems({tr("any status"), "ok", "pending", "too_short", "error"});
     m_minCds = new QDoubleSpinBox;
     m_maxCds = new QDoubleSpinBox;
     for (auto* s : {m_minCds, m_maxCds}) {
@@ -221,18 +247,21 @@ void MainWindow::buildUi() {
     setCentralWidget(split);
 
     m_problems = new QListWidget;
-    auto* dock = new QDockWidget(tr("Problems"), this);
-    dock->setObjectName("problems");
-    dock->setWidget(m_problems);
-    addDockWidget(Qt::BottomDockWidgetArea, dock);
-    resizeDocks({dock}, {110}, Qt::Vertical);
+    m_problemsDock = new QDockWidget(tr("Problems"), this);
+    m_problemsDock->setObjectName("problems");
+    m_problemsDock->setWidget(m_problems);
+    addDockWidget(Qt::BottomDockWidgetArea, m_problemsDock);
+    resizeDocks({m_problemsDock}, {90}, Qt::Vertical);
+    m_problemsDock->hide(); // shown by the first problem
 
     m_progressBar = new QProgressBar;
     m_progressBar->setRange(0, 1000);
     m_progressBar->setMaximumWidth(220);
     m_progressLabel = new QLabel;
     m_modelLabel = new QLabel(tr("no model"));
+    m_countsLabel = new QLabel;
     statusBar()->addWidget(m_modelLabel, 1);
+    statusBar()->addPermanentWidget(m_countsLabel);
     statusBar()->addPermanentWidget(m_progressLabel);
     statusBar()->addPermanentWidget(m_progressBar);
 
@@ -307,6 +336,8 @@ void MainWindow::buildActions() {
     connect(m_pauseAction, &QAction::toggled, this, [this](bool on) {
         m_worker->requestPause(on);
         m_pauseAction->setText(on ? tr("Resume") : tr("Pause"));
+        statusBar()->showMessage(on ? tr("Paused: the run waits between samples.") : tr("Resumed."),
+                                 4000);
     });
     m_cancelAction = new QAction(tr("Cancel"), this);
     m_cancelAction->setEnabled(false);
@@ -359,6 +390,7 @@ void MainWindow::openCorpus(const QStringList& inputs, const QString& cachePath)
     m_inputs = inputs;
     rememberCorpus(inputs);
     openCache(cachePath.isEmpty() ? defaultCachePath(inputs) : cachePath);
+    startIndexing();
     m_scoreAction->setEnabled(m_modelReady);
     setWindowTitle(tr("LADM Studio - %1").arg(QFileInfo(inputs.value(0)).fileName()));
 }
@@ -367,7 +399,7 @@ void MainWindow::openCache(const QString& path) {
     std::string err;
     auto cache = Cache::open(path.toStdString(), &err);
     if (!cache) {
-        m_problems->addItem(QString::fromStdString(err));
+        addProblem(QString::fromStdString(err));
         QMessageBox::warning(this, tr("Score cache"), QString::fromStdString(err));
         return;
     }
@@ -382,23 +414,73 @@ void MainWindow::refreshRuns() {
     QSignalBlocker b(m_runBox);
     m_runBox->clear();
     for (const auto& r : m_cache->runs())
-        m_runBox->addItem(tr("run %1: %2 results, %3")
-                              .arg(r.id)
-                              .arg(r.results)
-                              .arg(QString::fromStdString(r.params)),
-                          qlonglong(r.id));
+        m_runBox->addItem(QString::fromStdString(run_label(r)), qlonglong(r.id));
     const qint64 run = keep ? keep : m_cache->latest_run();
     const int i = m_runBox->findData(qlonglong(run));
     if (i >= 0) m_runBox->setCurrentIndex(i);
-    if (run) setRun(run);
+    setRun(run); // run 0: the indexed samples, all pending
 }
 
 void MainWindow::setRun(qint64 run) {
     m_run = run;
     QString err;
-    if (!m_table->open(m_cachePath, run, &err)) m_problems->addItem(err);
+    if (!m_table->open(m_cachePath, run, &err)) addProblem(err);
     applyFilter();
     reloadCandidates();
+}
+
+// The whole corpus into the cache's index, in the background: every sample is listed (and
+// its text can be read) before it is scored. Scoring may run meanwhile.
+void MainWindow::startIndexing() {
+    if (m_inputs.isEmpty() || m_cachePath.isEmpty() || m_indexing) return;
+    m_indexing = true;
+    m_countsLabel->setText(tr("indexing..."));
+    std::vector<std::string> inputs;
+    for (const auto& i : m_inputs)
+        inputs.push_back(i.toStdString());
+    const std::string path = m_cachePath.toStdString();
+    auto* w = new QFutureWatcher<QStringList>(this);
+    connect(w, &QFutureWatcher<QStringList>::finished, this, [this, w] {
+        const QStringList problems = w->result(); // input problems, then a failure if any
+        w->deleteLater();
+        m_indexing = false;
+        for (const auto& p : problems)
+            addProblem(p);
+        m_table->refresh();
+        Q_EMIT indexingFinished();
+    });
+    m_indexFuture = QtConcurrent::run([inputs, path] {
+        QStringList r;
+        std::string err;
+        auto cache = Cache::open(path, &err);
+        IndexSummary sum;
+        if (!cache || !index_corpus(
+                          *cache, inputs, CorpusOptions{}, 0, 1, nullptr,
+                          [&](const Problem& p) {
+                              r << QString("%1: %2: %3")
+                                       .arg(QString::fromStdString(p.where()),
+                                            QString::fromUtf8(problem_name(p.kind)),
+                                            QString::fromStdString(p.message));
+                          },
+                          &sum, &err))
+            r << tr("indexing failed: %1").arg(QString::fromStdString(err));
+        return r;
+    });
+    w->setFuture(m_indexFuture);
+}
+
+void MainWindow::showStatusCounts() {
+    const auto& c = m_table->statusCounts();
+    qint64 total = 0;
+    for (auto n : c)
+        total += n;
+    QStringList parts;
+    for (const char* s : {"ok", "pending", "too_short", "error"})
+        if (c.value(s) > 0) parts << QString("%1 %2").arg(c.value(s)).arg(s);
+    m_countsLabel->setText(tr("%1 samples: %2%3")
+                               .arg(total)
+                               .arg(parts.join(", "))
+                               .arg(m_indexing ? tr(" (indexing...)") : QString()));
 }
 
 void MainWindow::applyFilter() {
@@ -420,6 +502,8 @@ void MainWindow::loadModel(const QString& given) {
     m_modelLabel->setText(tr("loading %1 ...").arg(dir));
     QSettings().setValue("lastModel", dir);
     Q_EMIT requestLoadModel(dir, m_opts.device, m_opts.threads);
+    QMetaObject::invokeMethod(m_inspector, "setModel", Qt::QueuedConnection, Q_ARG(QString, dir),
+                              Q_ARG(QString, m_opts.device), Q_ARG(int, m_opts.threads));
 }
 
 void MainWindow::startScoring() {
@@ -434,16 +518,16 @@ void MainWindow::startScoring() {
 }
 
 void MainWindow::onProgress(const ScoreJobProgress& p) {
-    const double sps = p.seconds > 0 ? p.samples / p.seconds : 0;
-    const double tps = p.seconds > 0 ? p.tokens_scored / p.seconds : 0;
-    const double eta = p.fraction > 0 ? p.seconds * (1 - p.fraction) / p.fraction : -1;
+    // Samples handled of the run's total; rate and ETA over the last ~30 s (core).
     m_progressBar->setValue(int(p.fraction * 1000));
-    m_progressLabel->setText(tr("%1 samples (%2 cached) - %3 samples/s - %4 tok/s - ETA %5")
-                                 .arg(p.samples)
-                                 .arg(p.cached)
-                                 .arg(sps, 0, 'f', 2)
-                                 .arg(tps, 0, 'f', 0)
-                                 .arg(eta < 0 ? QString("?") : QString("%1 s").arg(qint64(eta))));
+    m_progressLabel->setText(
+        tr("%1 of %2 samples (%3 cached) - %4 tok/s - ETA %5%6")
+            .arg(p.samples)
+            .arg(p.total_samples)
+            .arg(p.cached)
+            .arg(p.tokens_per_second, 0, 'f', 0)
+            .arg(p.eta_seconds < 0 ? QString("?") : QString("%1 s").arg(qint64(p.eta_seconds)))
+            .arg(isPaused() ? tr(" - paused") : QString()));
     if (!m_run && m_cache) refreshRuns(); // the first result created the run
 }
 
@@ -457,7 +541,7 @@ void MainWindow::onFinished(bool ok, bool cancelled, const QString& summary) {
     m_progressBar->setValue(ok && !cancelled ? 1000 : m_progressBar->value());
     m_progressLabel->setText(cancelled ? tr("cancelled: %1").arg(summary) : summary);
     if (!ok) {
-        m_problems->addItem(summary);
+        addProblem(summary);
         statusBar()->showMessage(tr("Scoring failed: %1").arg(summary));
     }
     m_run = 0;

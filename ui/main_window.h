@@ -1,18 +1,24 @@
 // LADM Studio's main window: corpus table, sample viewer, distributions, selection and
-// review, background scoring. The model lives in a ScoringWorker on its own thread; the
-// window only sends it commands and shows what comes back.
+// review, background scoring. Scoring runs in a ScoringWorker and inspection in an
+// InspectWorker, each on its own thread, so looking at samples never waits for a run; the
+// corpus is indexed in the background when it is opened. The window only sends commands
+// and shows what comes back.
 #pragma once
 
 #include "core/curate/selection.h"
+#include "ui/inspect_worker.h"
 #include "ui/scoring_worker.h"
 
+#include <QFuture>
 #include <QMainWindow>
+#include <QSet>
 #include <QStringList>
 
 #include <memory>
 #include <vector>
 
 class QComboBox;
+class QDockWidget;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
@@ -53,6 +59,8 @@ class MainWindow : public QMainWindow {
     // For tests and scripts.
     CorpusTableModel* tableModel() const { return m_table; }
     bool isScoring() const { return m_scoring; }
+    bool isIndexing() const { return m_indexing; }
+    bool isPaused() const;
     bool modelReady() const { return m_modelReady; }
     QString cachePath() const { return m_cachePath; }
     const SelectionResult& selection() const { return m_selection; }
@@ -74,6 +82,7 @@ class MainWindow : public QMainWindow {
 
   Q_SIGNALS:
     void scoringFinished(bool ok);
+    void indexingFinished();
     void candidatesUpdated();
     void selectionUpdated();
     void sampleShown(qint64 sampleId);
@@ -101,15 +110,22 @@ class MainWindow : public QMainWindow {
     void exportDialog();
     void rememberCorpus(const QStringList& inputs);
     void applyFilter();
+    void startIndexing();
+    void addProblem(const QString& text);
+    void showStatusCounts();
 
     StudioOptions m_opts;
     QThread* m_thread;
     ScoringWorker* m_worker;
+    QThread* m_inspectThread;
+    InspectWorker* m_inspector;
     std::unique_ptr<Cache> m_cache; // the GUI thread's own connection
     QString m_cachePath;
     QStringList m_inputs;
     qint64 m_run = 0;
-    bool m_scoring = false, m_modelReady = false;
+    bool m_scoring = false, m_modelReady = false, m_indexing = false;
+    QFuture<QStringList> m_indexFuture;
+    QSet<QString> m_problemSet; // each problem listed once (indexing and scoring both read)
     int m_layers = 0;
     QString m_modelDir;
 
@@ -136,6 +152,8 @@ class MainWindow : public QMainWindow {
     SelectionPanel* m_selPanel;
     QTabWidget* m_tabs;
     QListWidget* m_problems;
+    QDockWidget* m_problemsDock;
+    QLabel* m_countsLabel;
     QComboBox* m_runBox;
     QProgressBar* m_progressBar;
     QLabel* m_progressLabel;

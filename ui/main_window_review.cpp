@@ -198,7 +198,8 @@ void MainWindow::showSample(qint64 sampleId) {
     if (!sampleId || m_cachePath.isEmpty()) return;
     m_currentSample = sampleId;
     m_viewer->showMessage(tr("loading sample..."));
-    Q_EMIT requestInspect(sampleId, m_cachePath, m_run, m_viewer->layer(), ++m_inspectGeneration);
+    m_inspector->supersede(++m_inspectGeneration); // a queued older request is dropped
+    Q_EMIT requestInspect(sampleId, m_cachePath, m_run, m_viewer->layer(), m_inspectGeneration);
 }
 
 void MainWindow::showWhy(const SampleInspection& s) {
@@ -219,16 +220,6 @@ void MainWindow::showWhy(const SampleInspection& s) {
     html += "<span style='font-family:monospace'>" + strip + "</span><br><br>";
     html += tr("<b>Strongest distant dependencies</b> (query span &rarr; earlier window, attention "
                "mass):<ul>");
-    struct Dep {
-        int span;
-        qint64 begin;
-        float mass;
-    };
-    std::vector<Dep> deps;
-    for (int i = 0; i < s.spanStarts.size(); ++i)
-        for (const auto& [b, m] : m_viewer->strongestWindows(i, 3))
-            deps.push_back({i, b, m});
-    std::sort(deps.begin(), deps.end(), [](auto& a, auto& b) { return a.mass > b.mass; });
     auto snippet = [&](qint64 tok) {
         const int from =
             tok < s.tokenCharBegin.size() ? s.tokenCharBegin[int(tok)] : int(s.text.size());
@@ -238,18 +229,17 @@ void MainWindow::showWhy(const SampleInspection& s) {
         QString t = s.text.mid(from, std::min(to - from, 90)).simplified();
         return t.toHtmlEscaped();
     };
-    for (size_t i = 0; i < std::min<size_t>(8, deps.size()); ++i) {
-        const auto& d = deps[i];
-        const qint64 t = s.spanStarts[d.span];
+    for (const auto& d : s.strongest) {
+        const qint64 t = d.queryBegin;
         html += tr("<li>[%1, %2) &rarr; [%3, %4), mass %5, distance %6<br><i>%7</i><br>&rarr; "
                    "<i>%8</i></li>")
                     .arg(t)
                     .arg(t + s.span)
-                    .arg(d.begin)
-                    .arg(d.begin + s.span)
+                    .arg(d.keyBegin)
+                    .arg(d.keyBegin + s.span)
                     .arg(double(d.mass), 0, 'g', 3)
-                    .arg(t - d.begin)
-                    .arg(snippet(t), snippet(d.begin));
+                    .arg(t - d.keyBegin)
+                    .arg(snippet(t), snippet(d.keyBegin));
     }
     m_why->setHtml(html + "</ul>");
 }
@@ -266,7 +256,7 @@ void MainWindow::setDecision(qint64 sampleId, const QString& decision, const QSt
                                        : m_cache->set_override(key, decision.toStdString(),
                                                                note.toStdString(), &err);
     if (!ok) {
-        m_problems->addItem(QString::fromStdString(err));
+        addProblem(QString::fromStdString(err));
         return;
     }
     statusBar()->showMessage(decision.isEmpty()

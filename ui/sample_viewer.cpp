@@ -70,6 +70,7 @@ int SampleViewer::layer() const {
 }
 
 void SampleViewer::showMessage(const QString& text) {
+    m_shownSample = 0;
     m_header->setText(text);
     m_text->clear();
     m_heatmap->clear();
@@ -83,18 +84,31 @@ int SampleViewer::charOfToken(qint64 token) const {
 
 void SampleViewer::show(const SampleInspection& s) {
     m_s = s;
-    if (!s.error.isEmpty()) {
+    if (s.status.isEmpty()) { // not even the sample could be read
         showMessage(tr("Cannot show this sample: %1").arg(s.error));
         return;
     }
-    m_header->setText(
-        tr("%1 tokens, status %2%3")
-            .arg(s.tokens)
-            .arg(s.status)
-            .arg(s.status == "ok" ? tr(", CDS %1").arg(s.cds, 0, 'g', 4) : QString()));
+    QString head =
+        s.status == "pending"
+            ? tr("%1 (%2): not scored yet, %3 characters").arg(s.key, s.domain).arg(s.chars)
+            : tr("%1 (%2): %3 tokens, status %4%5")
+                  .arg(s.key, s.domain)
+                  .arg(s.tokens)
+                  .arg(s.status)
+                  .arg(s.status == "ok" ? tr(", CDS %1").arg(s.cds, 0, 'g', 4) : QString());
+    if (!s.error.isEmpty()) head += tr(" - %1").arg(s.error);
+    if (!s.textError.isEmpty()) head += tr(" - text: %1").arg(s.textError);
+    if (s.computingLayer >= 0)
+        head += tr(" - computing layer %1... (showing the layer mean)").arg(s.computingLayer);
+    else if (s.layer >= 0)
+        head += tr(" - layer %1").arg(s.layer);
+    m_header->setText(head);
     // Plain text first (fast even for 32K-token documents), then the tints as extra
     // selections, which do not touch the document.
-    m_text->setPlainText(s.text);
+    const bool sameText =
+        s.sampleId == m_shownSample && s.text.size() == m_text->document()->characterCount() - 1;
+    if (!sameText) m_text->setPlainText(s.text); // a layer's matrix keeps the place in the text
+    m_shownSample = s.sampleId;
     QList<QTextEdit::ExtraSelection> sel;
     double amax = 0;
     for (double a : s.afs)

@@ -3,7 +3,7 @@
 // heatmap marks, in the text, the earlier windows it draws on most and scrolls to them.
 #pragma once
 
-#include "ui/scoring_worker.h"
+#include "ui/inspect_worker.h"
 
 #include <QWidget>
 
@@ -36,6 +36,7 @@ class SampleViewer : public QWidget {
     int charOfToken(qint64 token) const;
 
     SampleInspection m_s;
+    qint64 m_shownSample = 0; // whose text is in m_text
     QPlainTextEdit* m_text;
     SpanHeatmap* m_heatmap;
     QComboBox* m_layer;

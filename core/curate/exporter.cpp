@@ -189,20 +189,13 @@ bool export_selection(Cache& cache, const ExportOptions& o, ExportSummary* sum,
                           {"code_version", ri.code_version},
                           {"created", ri.created}};
     doc["inputs"] = nlohmann::json::array();
-    auto q = cache.db().prepare("SELECT path, size, mtime, hash FROM files ORDER BY path");
-    while (q.step())
-        doc["inputs"].push_back({{"path", q.col_text(0)},
-                                 {"size", q.col_int(1)},
-                                 {"mtime_ns", q.col_int(2)},
-                                 {"quick_hash", q.col_text(3)}});
+    for (const auto& f : cache.files())
+        doc["inputs"].push_back(
+            {{"path", f.path}, {"size", f.size}, {"mtime_ns", f.mtime}, {"quick_hash", f.hash}});
     doc["overrides"] = nlohmann::json::array();
-    auto ov = cache.db().prepare(
-        "SELECT sample_key, decision, note, created FROM overrides ORDER BY sample_key");
-    while (ov.step())
-        doc["overrides"].push_back({{"id", ov.col_text(0)},
-                                    {"decision", ov.col_text(1)},
-                                    {"note", ov.col_text(2)},
-                                    {"created", ov.col_text(3)}});
+    for (const auto& o : cache.overrides())
+        doc["overrides"].push_back(
+            {{"id", o.key}, {"decision", o.decision}, {"note", o.note}, {"created", o.created}});
     sum->recipe_path = (fs::path(o.out_path).parent_path() / "selection.json").string();
     std::ofstream f(sum->recipe_path);
     f << doc.dump(2) << "\n";

@@ -1,6 +1,7 @@
 #include "core/curate/inspection.h"
 
 #include "core/model/ladm_math.h"
+#include "core/store/run_params.h"
 #include "core/text/utf8.h"
 
 #include <algorithm>
@@ -47,6 +48,52 @@ std::string token_range_text(const Encoding& enc, int64_t b, int64_t e) {
     const size_t bb = idx.byte_of_char(enc.offsets[size_t(b)].first);
     const size_t be = idx.byte_of_char(enc.offsets[size_t(e - 1)].second);
     return be > bb ? enc.text.substr(bb, be - bb) : std::string();
+}
+
+bool inspect_sample(Cache& cache, const Tokenizer* tok, int64_t run, int64_t sample_id,
+                    SampleEvidence* out, std::string* error) {
+    auto sample = cache.sample(sample_id);
+    if (!sample) {
+        *error = "no sample " + std::to_string(sample_id) + " in " + cache.path();
+        return false;
+    }
+    SampleEvidence& ev = *out;
+    ev = SampleEvidence{};
+    ev.sample = *sample;
+    ev.status = kPendingStatus;
+    if (run > 0) {
+        ev.params = run_params(cache, run);
+        if (auto res = cache.result(run, sample_id)) {
+            ev.status = res->status;
+            ev.error = res->error;
+            ev.cds = res->cds;
+            ev.tokens = res->tokens;
+            ev.tokens_scored = res->tokens_scored;
+            ev.grid = StoredWindows{res->tokens_scored, res->windows, ev.params.span};
+            ev.span_starts = std::move(res->span_starts);
+            ev.afs = std::move(res->afs);
+            ev.span_mass = std::move(res->span_mass);
+        }
+    }
+    Sample s;
+    std::string err;
+    const auto points = cache.access_points(sample->loc.file);
+    if (!CorpusReader::read_at(sample->loc, CorpusOptions{}, &s, &err, &points)) {
+        ev.text_error = err;
+        return true;
+    }
+    if (tok && !s.pretokenized) {
+        ev.encoding = tok->encode(s.text, true);
+        if (!ev.encoding.error.empty()) {
+            ev.text_error = "the tokenizer cannot encode this text: " + ev.encoding.error;
+            ev.text = s.text;
+            return true;
+        }
+        ev.text = ev.encoding.text;
+    } else {
+        ev.text = s.text;
+    }
+    return true;
 }
 
 } // namespace ladm

@@ -3,6 +3,8 @@
 // and the text of a token range.
 #pragma once
 
+#include "core/model/ladm_math.h"
+#include "core/store/cache.h"
 #include "core/text/tokenizer.h"
 
 #include <cstdint>
@@ -41,5 +43,29 @@ std::vector<Dependency> strongest_dependencies(const std::vector<int64_t>& span_
 
 // The text of tokens [b, e) of an encoding ("" when out of range or empty).
 std::string token_range_text(const Encoding& enc, int64_t b, int64_t e);
+
+// What a front end shows of one sample: its text (with a tokenizer: the encoded text and its
+// tokens), and when the run has scored it, the stored result. A pending sample has status
+// kPendingStatus and its text only.
+struct SampleEvidence {
+    IndexedSample sample;
+    std::string status, error; // error: the stored result's
+    std::string text_error;    // why the text cannot be shown (unreadable, not encodable)
+    std::string text;          // the tokenizer's (repaired) text, or the record's
+    Encoding encoding;         // empty without a tokenizer or for pre-tokenised records
+    double cds = 0;
+    int64_t tokens = 0, tokens_scored = 0;
+    LadmParams params;
+    StoredWindows grid;
+    std::vector<int64_t> span_starts;
+    std::vector<float> afs, span_mass; // span_mass: [span_starts x grid.windows]
+    bool scored() const { return status == "ok"; }
+};
+
+// Reads sample `sample_id` from the cache and its input file; `run` 0 = text only. false +
+// *error when the sample is unknown; a text that cannot be read or encoded gives true with
+// text_error set (the stored result is still shown).
+bool inspect_sample(Cache& cache, const Tokenizer* tok, int64_t run, int64_t sample_id,
+                    SampleEvidence* out, std::string* error);
 
 } // namespace ladm

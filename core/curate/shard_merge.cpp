@@ -68,7 +68,6 @@ bool merge_shards(Cache& cache, const std::string& dir, MergeReport* rep, std::s
         return false;
     }
     rep->tasks = n;
-    auto& db = cache.db();
     for (int k = 0; k < n; ++k) {
         auto it = seen.find(k);
         if (it == seen.end() || !it->second.count("db")) {
@@ -92,55 +91,9 @@ bool merge_shards(Cache& cache, const std::string& dir, MergeReport* rep, std::s
         }
         // Ingest, idempotently: files by path, samples by id, runs by (model, params,
         // version), results by (run, sample).
-        const std::string path = it->second["db"];
-        std::string err;
-        // a task file written by an older ladm is brought to the current schema first
-        if (!Cache::open(path, error)) return false;
-        auto attach = db.prepare("ATTACH DATABASE ? AS t");
-        if (!attach.bind(1, path).run()) {
-            *error = path + ": cannot attach: " + db.last_error();
-            return false;
-        }
-        const char* sql = R"SQL(
-INSERT INTO files(path, size, mtime, hash) SELECT path, size, mtime, hash FROM t.files WHERE true
-  ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, hash = excluded.hash;
-INSERT INTO samples(sample_key, file_id, line, offset, length, domain, chars, text_hash, pretokenized)
-  SELECT s.sample_key, (SELECT id FROM main.files mf WHERE mf.path = tf.path), s.line, s.offset, s.length,
-         s.domain, s.chars, s.text_hash, s.pretokenized
-  FROM t.samples s JOIN t.files tf ON tf.id = s.file_id WHERE true
-  ON CONFLICT(sample_key) DO UPDATE SET file_id = excluded.file_id, line = excluded.line, offset = excluded.offset,
-    length = excluded.length, domain = excluded.domain, chars = excluded.chars, text_hash = excluded.text_hash,
-    pretokenized = excluded.pretokenized;
-INSERT OR IGNORE INTO runs(model_fingerprint, params, code_version, created)
-  SELECT model_fingerprint, params, code_version, created FROM t.runs;
-INSERT OR REPLACE INTO results(run_id, sample_id, status, error, cds, cds_layers, afs, span_starts, windows,
-    span_mass, tokens, tokens_scored, seconds, scored_at)
-  SELECT (SELECT mr.id FROM main.runs mr WHERE mr.model_fingerprint = tr.model_fingerprint
-            AND mr.params = tr.params AND mr.code_version = tr.code_version),
-         (SELECT ms.id FROM main.samples ms WHERE ms.sample_key = ts.sample_key),
-         r.status, r.error, r.cds, r.cds_layers, r.afs, r.span_starts, r.windows, r.span_mass, r.tokens,
-         r.tokens_scored, r.seconds, r.scored_at
-  FROM t.results r JOIN t.runs tr ON tr.id = r.run_id JOIN t.samples ts ON ts.id = r.sample_id;
-INSERT OR REPLACE INTO access_points(file_id, out_offset, in_offset, bits, window)
-  SELECT (SELECT id FROM main.files mf WHERE mf.path = tf.path), a.out_offset, a.in_offset, a.bits, a.window
-  FROM t.access_points a JOIN t.files tf ON tf.id = a.file_id;
-)SQL";
-        bool ok = false;
-        {
-            sql::Transaction tx(db); // rolls back unless committed
-            ok = tx.begun() && db.exec(sql, &err);
-            if (ok) {
-                auto cnt = db.prepare("SELECT COUNT(*) FROM t.results");
-                if (cnt.step()) rep->results_merged += cnt.col_int(0);
-                cnt = sql::Statement();
-                ok = tx.commit(&err);
-            }
-        }
-        db.exec("DETACH DATABASE t");
-        if (!ok) {
-            *error = path + ": merging failed: " + err;
-            return false;
-        }
+        int64_t merged = 0;
+        if (!cache.ingest(it->second["db"], &merged, error)) return false;
+        rep->results_merged += merged;
     }
     return true;
 }

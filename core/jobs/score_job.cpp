@@ -1,6 +1,8 @@
 #include "core/jobs/score_job.h"
 
+#include <algorithm>
 #include <chrono>
+#include <deque>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -45,47 +47,160 @@ ScoreResult score_sample(Engine& engine, const Tokenizer& tok, const Sample& s,
     }
     return failed;
 }
+// A corpus reader whose files are registered in the cache (a changed file loses its samples
+// and their results) and whose compressed inputs get access points, so the app and `ladm
+// show` open a sample of a big shard without decompressing it from the start.
+class RegisteredReader {
+  public:
+    RegisteredReader(Cache& cache, const std::function<void(const Problem&)>& on_problem)
+        : m_cache(cache)
+        , m_on_problem(on_problem) {}
+    RegisteredReader(const RegisteredReader&) = delete;
+    RegisteredReader& operator=(const RegisteredReader&) = delete;
+
+    bool open(const std::vector<std::string>& inputs, const CorpusOptions& corpus,
+              std::string* error) {
+        reader = CorpusReader::open(inputs, corpus, error);
+        if (!reader) return false;
+        reader->on_problem = m_on_problem;
+        reader->on_file = [this](const std::string& path) {
+            FileInfo fi;
+            int64_t inval = 0;
+            std::string err;
+            if (!stat_file(path, &fi, &err)) {
+                reader->report(ProblemKind::Unreadable, path, 0, err);
+                return false;
+            }
+            if (!m_cache.register_file(fi, &file_id, &inval, &file_error))
+                return false; // cache broken: fatal
+            invalidated += inval;
+            return true;
+        };
+        reader->index_spacing = kAccessPointSpacing;
+        reader->on_file_indexed = [this](const std::string&, const std::vector<AccessPoint>& pts) {
+            std::string err;
+            if (file_error.empty() && !m_cache.put_access_points(file_id, pts, &err))
+                file_error = err;
+        };
+        return true;
+    }
+
+    std::unique_ptr<CorpusReader> reader;
+    int64_t file_id = 0, invalidated = 0;
+    std::string file_error; // the cache failed: stops the job
+
+  private:
+    Cache& m_cache;
+    std::function<void(const Problem&)> m_on_problem;
+};
+
+// Characters and tokens per second over the last ~30 s, for the ETA.
+class RecentRate {
+  public:
+    void add(double t, int64_t chars, int64_t tokens) {
+        m_points.push_back({t, chars, tokens});
+        while (m_points.size() > 2 && t - m_points[1].t >= 30)
+            m_points.pop_front();
+    }
+    double chars_per_second() const {
+        return rate([](const Point& p) { return p.chars; });
+    }
+    double tokens_per_second() const {
+        return rate([](const Point& p) { return p.tokens; });
+    }
+
+  private:
+    struct Point {
+        double t;
+        int64_t chars, tokens;
+    };
+    template <class F> double rate(F f) const {
+        if (m_points.size() < 2) return 0;
+        const double dt = m_points.back().t - m_points.front().t;
+        return dt > 0 ? double(f(m_points.back()) - f(m_points.front())) / dt : 0;
+    }
+    std::deque<Point> m_points;
+};
+
+void update_estimate(ScoreJobProgress* p, double chars_per_second, double tokens_per_second) {
+    p->fraction =
+        p->total_samples > 0 ? std::min(1.0, double(p->samples) / double(p->total_samples)) : 0.0;
+    p->tokens_per_second = tokens_per_second;
+    const int64_t left = std::max<int64_t>(0, p->total_chars - p->chars_done);
+    p->eta_seconds = left == 0              ? 0.0
+                     : chars_per_second > 0 ? double(left) / chars_per_second
+                                            : -1.0;
+}
+
 } // namespace
+
+bool index_corpus(Cache& cache, const std::vector<std::string>& inputs, const CorpusOptions& corpus,
+                  int shard_index, int shard_count,
+                  const std::function<bool(int64_t samples)>& progress,
+                  const std::function<void(const Problem&)>& on_problem, IndexSummary* sum,
+                  std::string* error) {
+    RegisteredReader r(cache, on_problem);
+    if (!r.open(inputs, corpus, error)) return false;
+    Sample s;
+    while (r.reader->next(&s)) {
+        if (!r.file_error.empty()) break;
+        if (shard_count > 1 && shard_of(s.id, shard_count) != shard_index) continue;
+        if (!cache.upsert_sample(r.file_id, s, error)) return false;
+        ++sum->samples;
+        sum->chars += s.chars;
+        if (progress && sum->samples % 256 == 0 && !progress(sum->samples)) {
+            r.reader->flush_index();
+            break;
+        }
+    }
+    sum->invalidated = r.invalidated;
+    if (!r.file_error.empty()) {
+        *error = r.file_error;
+        return false;
+    }
+    if (r.reader->stopped_by_strict()) {
+        const auto& first = r.reader->problems().front();
+        *error =
+            "stopped at the first bad record (--strict): " + first.where() + ": " + first.message;
+        return false;
+    }
+    return true;
+}
 
 bool run_score_job(Engine& engine, const Tokenizer& tok, const ScoreJobOptions& o,
                    const std::function<bool(const ScoreJobProgress&)>& progress,
                    const std::function<void(const Problem&)>& on_problem, ScoreJobSummary* sum,
                    std::string* error) {
     const auto t0 = std::chrono::steady_clock::now();
+    auto elapsed = [&] {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    };
     if (std::string e = validate(o.params); !e.empty()) {
         *error = "bad LADM parameters: " + e;
         return false;
     }
     auto cache = Cache::open(o.cache_path, error);
     if (!cache) return false;
-    sum->run_id =
-        cache->run_id(engine.info().fingerprint, params_json(o.params), kCodeVersion, error);
+    sum->run_id = cache->run_id(engine.info().fingerprint, params_json(o.params), kCodeVersion,
+                                error, model_name(engine.info().dir));
     if (!sum->run_id) return false;
-    auto reader = CorpusReader::open(o.inputs, o.corpus, error);
-    if (!reader) return false;
-    reader->on_problem = on_problem;
-    int64_t file_id = 0;
-    std::string file_error;
-    reader->on_file = [&](const std::string& path) {
-        FileInfo fi;
-        int64_t inval = 0;
-        std::string err;
-        if (!stat_file(path, &fi, &err)) {
-            reader->report(ProblemKind::Unreadable, path, 0, err);
+    ScoreJobProgress& pg = sum->totals;
+    // First pass: every sample into the index (the app lists them all at once) and the
+    // totals progress is measured against. Its problems are reported by the second pass.
+    {
+        IndexSummary idx;
+        CorpusOptions lenient = o.corpus; // --strict stops in the second pass, which reports
+        lenient.strict = false;
+        if (!index_corpus(*cache, o.inputs, lenient, o.shard_index, o.shard_count, nullptr, nullptr,
+                          &idx, error))
             return false;
-        }
-        if (!cache->register_file(fi, &file_id, &inval, &file_error))
-            return false; // cache broken: fatal
-        sum->invalidated += inval;
-        return true;
-    };
-    // Access points into .gz/.zst inputs, so the app and `ladm show` open a sample of a
-    // big compressed shard without decompressing it from the start.
-    reader->index_spacing = kAccessPointSpacing;
-    reader->on_file_indexed = [&](const std::string& path, const std::vector<AccessPoint>& pts) {
-        std::string err;
-        if (file_error.empty() && !cache->put_access_points(file_id, pts, &err)) file_error = err;
-    };
+        pg.total_samples = idx.samples;
+        pg.total_chars = idx.chars;
+        sum->invalidated += idx.invalidated;
+    }
+    RegisteredReader rr(*cache, on_problem);
+    if (!rr.open(o.inputs, o.corpus, error)) return false;
+    CorpusReader* reader = rr.reader.get();
     std::ofstream scores_out;
     if (!o.scores_out.empty()) {
         scores_out.open(o.scores_out, std::ios::app);
@@ -95,18 +210,21 @@ bool run_score_job(Engine& engine, const Tokenizer& tok, const ScoreJobOptions& 
         }
     }
 
-    ScoreJobProgress& pg = sum->totals;
+    RecentRate rate;
+    int64_t scored_chars = 0;
+    rate.add(elapsed(), 0, 0);
     Sample s;
     while (reader->next(&s)) {
-        if (!file_error.empty()) {
-            *error = file_error;
+        if (!rr.file_error.empty()) {
+            *error = rr.file_error;
             return false;
         }
         if (o.shard_count > 1 && shard_of(s.id, o.shard_count) != o.shard_index) continue;
-        const int64_t sid = cache->upsert_sample(file_id, s, error);
+        const int64_t sid = cache->upsert_sample(rr.file_id, s, error);
         if (!sid) return false;
         ++pg.samples;
         pg.last_id = s.id;
+        pg.chars_done += s.chars;
         if (cache->has_result(sum->run_id, sid)) {
             ++pg.cached;
         } else {
@@ -131,6 +249,7 @@ bool run_score_job(Engine& engine, const Tokenizer& tok, const ScoreJobOptions& 
                 ++pg.scored;
             if (r.status == ScoreStatus::TooShort) ++pg.too_short;
             if (r.status != ScoreStatus::Error) pg.tokens_scored += r.tokens;
+            scored_chars += s.chars;
             if (scores_out) {
                 nlohmann::json line = {{"id", s.id},
                                        {"domain", s.domain},
@@ -142,20 +261,25 @@ bool run_score_job(Engine& engine, const Tokenizer& tok, const ScoreJobOptions& 
                 scores_out << line.dump() << "\n" << std::flush;
             }
         }
-        pg.fraction = reader->progress();
-        pg.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        pg.seconds = elapsed();
+        rate.add(pg.seconds, scored_chars, pg.tokens_scored);
+        update_estimate(&pg, rate.chars_per_second(), rate.tokens_per_second());
         if (progress && !progress(pg)) {
             sum->cancelled = true;
             break;
         }
     }
     if (sum->cancelled) reader->flush_index();
-    if (!file_error.empty()) {
-        *error = file_error;
+    if (!rr.file_error.empty()) {
+        *error = rr.file_error;
         return false;
     }
-    pg.fraction = sum->cancelled ? reader->progress() : 1.0;
-    pg.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    pg.seconds = elapsed();
+    if (!sum->cancelled) {
+        pg.fraction = 1.0;
+        pg.eta_seconds = 0;
+    }
+    sum->invalidated += rr.invalidated;
     sum->problems = reader->problems();
     sum->problem_counts = reader->problem_counts();
     sum->stopped_by_strict = reader->stopped_by_strict();

@@ -40,8 +40,18 @@ struct ScoreJobProgress {
     int64_t too_short = 0;
     int64_t tokens_scored = 0; // tokens through the model this run
     double seconds = 0;
-    double fraction = 0; // of the input bytes
+    // From the index pass that precedes scoring: the run's samples and their characters.
+    int64_t total_samples = 0, total_chars = 0;
+    int64_t chars_done = 0;       // characters of the samples handled so far
+    double fraction = 0;          // samples handled / total_samples
+    double tokens_per_second = 0; // over the last ~30 s of scoring
+    double eta_seconds = -1;      // remaining characters at the recent rate; -1 = not known yet
     std::string last_id;
+};
+
+struct IndexSummary {
+    int64_t samples = 0, chars = 0;
+    int64_t invalidated = 0; // samples dropped because their file changed
 };
 
 struct ScoreJobSummary {
@@ -55,6 +65,16 @@ struct ScoreJobSummary {
 
 // Stable shard of a sample id (FNV-1a 64 of the id, mod n): the same whatever file order.
 int shard_of(const std::string& id, int n);
+
+// Reads every record of the inputs into the cache's sample index (no model): what the app
+// does when it opens a corpus, so the whole corpus is listed before it is scored, and the
+// first pass of a scoring run, so its progress has a total. progress(samples so far) is
+// called every 256 records; return false to stop. Problems in the input go to on_problem.
+bool index_corpus(Cache& cache, const std::vector<std::string>& inputs, const CorpusOptions& corpus,
+                  int shard_index, int shard_count,
+                  const std::function<bool(int64_t samples)>& progress,
+                  const std::function<void(const Problem&)>& on_problem, IndexSummary* summary,
+                  std::string* error);
 
 // Runs the job with an already opened engine and tokenizer (so a worker loads them once).
 // progress is called after every sample; return false to cancel. false + *error only

@@ -68,6 +68,13 @@ CREATE TABLE access_points(
   out_offset INTEGER NOT NULL, in_offset INTEGER NOT NULL, bits INTEGER NOT NULL, window BLOB NOT NULL,
   PRIMARY KEY(file_id, out_offset)) WITHOUT ROWID;
 )SQL",
+    // v4: the corpus table lists every indexed sample (pending ones too), sorted by domain
+    // or status at any size.
+    R"SQL(
+CREATE INDEX samples_domain ON samples(domain, id);
+CREATE INDEX results_run_status ON results(run_id, status, sample_id);
+ALTER TABLE runs ADD COLUMN model TEXT NOT NULL DEFAULT '';
+)SQL",
 };
 
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kCacheSchemaVersion,
@@ -332,15 +339,29 @@ int64_t Cache::upsert_sample(int64_t file_id, const Sample& s, std::string* erro
 }
 
 int64_t Cache::run_id(const std::string& fingerprint, const std::string& params,
-                      const std::string& version, std::string* error) {
-    auto q = m_db->prepare(
-        "SELECT id FROM runs WHERE model_fingerprint = ? AND params = ? AND code_version = ?");
+                      const std::string& version, std::string* error, const std::string& model) {
+    auto q = m_db->prepare("SELECT id, model FROM runs WHERE model_fingerprint = ? AND params = ? "
+                           "AND code_version = ?");
     q.bind(1, fingerprint).bind(2, params).bind(3, version);
-    if (q.step()) return q.col_int(0);
+    if (q.step()) {
+        const int64_t id = q.col_int(0);
+        const bool unnamed = q.col_text(1).empty();
+        q = sql::Statement();
+        if (unnamed && !model.empty()) { // a run made before runs had model names
+            auto upd = m_db->prepare("UPDATE runs SET model = ? WHERE id = ?");
+            upd.bind(1, model).bind(2, id).run();
+        }
+        return id;
+    }
     q = sql::Statement();
-    auto ins = m_db->prepare(
-        "INSERT INTO runs(model_fingerprint, params, code_version, created) VALUES(?, ?, ?, ?)");
-    if (!ins.bind(1, fingerprint).bind(2, params).bind(3, version).bind(4, now_iso()).run()) {
+    auto ins = m_db->prepare("INSERT INTO runs(model_fingerprint, params, code_version, created, "
+                             "model) VALUES(?, ?, ?, ?, ?)");
+    if (!ins.bind(1, fingerprint)
+             .bind(2, params)
+             .bind(3, version)
+             .bind(4, now_iso())
+             .bind(5, model)
+             .run()) {
         *error = m_db->path() + ": " + m_db->last_error();
         return 0;
     }
@@ -414,10 +435,10 @@ std::vector<RunInfo> Cache::runs() {
     std::vector<RunInfo> out;
     auto q = m_db->prepare(
         "SELECT r.id, r.model_fingerprint, r.params, r.code_version, r.created, "
-        "(SELECT COUNT(*) FROM results WHERE run_id = r.id) FROM runs r ORDER BY r.id");
+        "(SELECT COUNT(*) FROM results WHERE run_id = r.id), r.model FROM runs r ORDER BY r.id");
     while (q.step())
         out.push_back({q.col_int(0), q.col_text(1), q.col_text(2), q.col_text(3), q.col_text(4),
-                       q.col_int(5)});
+                       q.col_int(5), q.col_text(6)});
     return out;
 }
 

@@ -18,7 +18,7 @@
 
 namespace ladm {
 
-constexpr int kCacheSchemaVersion = 3;
+constexpr int kCacheSchemaVersion = 4;
 
 struct FileInfo {
     std::string path; // absolute
@@ -55,10 +55,44 @@ struct ResultRow {
     std::string override_decision; // "", keep, reject
 };
 
+// The corpus table's view of a run: every indexed sample, scored in the run or not.
+constexpr const char* kPendingStatus = "pending"; // no result in the run yet
+
+struct SampleFilter {
+    std::string domain; // "" = all
+    std::string status; // "" = all; kPendingStatus = not scored in the run yet
+    std::optional<double> min_cds, max_cds;
+    std::string search; // substring of the id
+};
+enum class SampleSort { Corpus, Domain, Tokens, Cds, Status, Decision };
+struct SampleQuery {
+    SampleFilter filter;
+    SampleSort sort = SampleSort::Corpus;
+    bool descending = false; // pending samples come last either way when sorted by a result
+};
+struct SampleRow {
+    int64_t sample_id = 0;
+    std::string key, domain, status, decision; // status kPendingStatus when not scored
+    int64_t tokens = 0;                        // 0 until scored
+    int64_t chars = 0;
+    double cds = 0; // NaN when there is no score
+};
+struct IndexedSample {
+    int64_t sample_id = 0;
+    std::string key, domain;
+    int64_t chars = 0;
+    bool pretokenized = false;
+    SampleLocation loc;
+};
+struct Override {
+    std::string key, decision, note, created;
+};
+
 struct RunInfo {
     int64_t id = 0;
     std::string fingerprint, params, code_version, created;
     int64_t results = 0;
+    std::string model; // the model folder's name when the run was made ("" before v4)
 };
 
 class Cache {
@@ -77,7 +111,8 @@ class Cache {
     // Inserts or updates a sample; returns its row id (0 on error).
     int64_t upsert_sample(int64_t file_id, const Sample& s, std::string* error);
     int64_t run_id(const std::string& fingerprint, const std::string& params,
-                   const std::string& code_version, std::string* error);
+                   const std::string& code_version, std::string* error,
+                   const std::string& model = {});
     bool has_result(int64_t run, int64_t sample);
     bool put_result(int64_t run, int64_t sample, const StoredResult& r, std::string* error);
     std::optional<StoredResult> result(int64_t run, int64_t sample);
@@ -100,9 +135,28 @@ class Cache {
     bool load_selection(const std::string& name, std::vector<int64_t>* kept, std::string* recipe,
                         std::string* error);
 
+    // The corpus table's queries (cache_query.cpp): a page of rows, their exact count (over
+    // millions of rows a filtered count takes a second: run it off the GUI thread), the
+    // number of samples per status (kPendingStatus included) and one sample's location.
+    std::vector<SampleRow> sample_rows(int64_t run, const SampleQuery& q, int64_t offset,
+                                       int64_t limit);
+    int64_t count_samples(int64_t run, const SampleFilter& f);
+    std::map<std::string, int64_t> status_counts(int64_t run);
+    std::optional<IndexedSample> sample(int64_t sample_id);
+    std::vector<std::string> domains();
+
+    std::vector<FileInfo> files();     // by path
+    std::vector<Override> overrides(); // by id
+    // Copies another cache's files, samples, runs, results and access points in, in one
+    // transaction (idempotent: files by path, samples by id, runs by identity, results by
+    // run and sample). *results: how many results the other cache holds.
+    bool ingest(const std::string& other_path, int64_t* results, std::string* error);
+
+    const std::string& path() const { return m_db->path(); }
     int64_t count(const std::string& table);
     bool integrity_ok(std::string* detail);
-    sql::Database& db() { return *m_db; }
+    // The raw connection, for tests and benchmarks that build or damage caches.
+    sql::Database& raw_connection_for_tests() { return *m_db; }
 
   private:
     Cache() = default;

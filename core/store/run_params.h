@@ -16,4 +16,10 @@ LadmParams params_from_json(const std::string& json);
 // The parameters run `run` of the cache was scored with (defaults for an unknown run).
 LadmParams run_params(Cache& cache, int64_t run);
 
+// A run as a person reads it: "run 2: calculator, span 64, max_len 8192 (2026-12-03 17:20),
+// 200 results" -- the model's name, the parameters that differ from LADM's defaults, when.
+std::string run_label(const RunInfo& r);
+// The name a run records for a model folder: its last path component.
+std::string model_name(const std::string& dir);
+
 } // namespace ladm

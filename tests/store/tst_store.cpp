@@ -73,7 +73,7 @@ void TestStore::cacheRefusesNewerSchema() {
     {
         auto c = Cache::open(path, &err);
         QVERIFY(c);
-        QVERIFY(c->db().exec("PRAGMA user_version = 99; UPDATE meta SET value = '99' WHERE key = "
+        QVERIFY(c->raw_connection_for_tests().exec("PRAGMA user_version = 99; UPDATE meta SET value = '99' WHERE key = "
                              "'compatible_version'"));
     }
     QVERIFY(!Cache::open(path, &err));
@@ -205,7 +205,7 @@ void TestStore::notFiniteIsNeverOk() {
     }
     QCOMPARE(QString::fromStdString(f.cache->result(run, f.ids[2])->status), QString("ok"));
     // A row an older version stored as ok without a score reads as a failure too.
-    auto q = f.cache->db().prepare("UPDATE results SET cds = NULL WHERE sample_id = ?");
+    auto q = f.cache->raw_connection_for_tests().prepare("UPDATE results SET cds = NULL WHERE sample_id = ?");
     q.bind(1, f.ids[2]);
     QVERIFY(q.run());
     for (const auto& row : f.cache->results(run))

@@ -133,6 +133,10 @@ bool MainWindow::isPaused() const {
     return m_pauseAction->isChecked();
 }
 
+void MainWindow::setPaused(bool paused) {
+    if (m_pauseAction->isEnabled()) m_pauseAction->setChecked(paused);
+}
+
 void MainWindow::addProblem(const QString& text) {
     if (m_problemSet.contains(text)) return;
     m_problemSet.insert(text);

@@ -61,6 +61,7 @@ class MainWindow : public QMainWindow {
     bool isScoring() const { return m_scoring; }
     bool isIndexing() const { return m_indexing; }
     bool isPaused() const;
+    void setPaused(bool paused); // as the Pause button
     bool modelReady() const { return m_modelReady; }
     QString cachePath() const { return m_cachePath; }
     const SelectionResult& selection() const { return m_selection; }

@@ -65,6 +65,11 @@ void SampleViewer::setLayerCount(int layers) {
         m_layer->addItem(tr("layer %1").arg(l), l);
 }
 
+void SampleViewer::setLayer(int layer) {
+    const int i = m_layer->findData(layer);
+    if (i >= 0) m_layer->setCurrentIndex(i);
+}
+
 int SampleViewer::layer() const {
     return m_layer->currentData().toInt();
 }

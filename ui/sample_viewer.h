@@ -23,6 +23,7 @@ class SampleViewer : public QWidget {
     void show(const SampleInspection& s);
     void showMessage(const QString& text);
     int layer() const; // -1 = mean
+    void setLayer(int layer); // as if chosen in the layer box
     const SampleInspection& current() const { return m_s; }
     SpanHeatmap* heatmap() const { return m_heatmap; }
     // Earlier windows (token ranges) the query span draws on most, strongest first.

@@ -3,6 +3,9 @@
 // the background, set a budget, override a sample, export, verify the file), and the
 // longest event-loop stall while scoring.
 #include "core/corpus/corpus.h"
+#include "core/jobs/score_job.h"
+#include "core/model/engine.h"
+#include "core/text/tokenizer.h"
 #include "core/store/cache.h"
 #include "tests/support/tiny_model.h"
 #include "ui/corpus_table_model.h"
@@ -34,6 +37,7 @@ class TestUi : public QObject {
     void tableModelUnderTester();
     void summaryModelUnderTester();
     void fullFlow();
+    void inspectWhileScoring();
 
   private:
     QTemporaryDir m_tmp;
@@ -276,6 +280,114 @@ void TestUi::fullFlow() {
     QCOMPARE(recipe["kept_tokens"].toInteger(), qint64(w.selection().kept_tokens));
     QVERIFY(!recipe.contains("threshold") && !recipe.contains("top_fraction"));
     QVERIFY(recipe.contains("percent") && recipe.contains("domains"));
+}
+
+// Inspection never waits for scoring: while a run of > 30 s goes on, and while it is
+// paused, a scored sample's text, span tint and heatmap arrive within a second; a layer
+// switch shows "computing layer" at once and then that layer; the run's results are
+// complete and the same as those of an undisturbed run.
+void TestUi::inspectWhileScoring() {
+    const QString corpus = m_tmp.filePath("slow.jsonl"), cache = m_tmp.filePath("slow.db");
+    QProcess fx;
+    fx.start(LADM_FIXTURE, {"corpus", corpus, "24", "8000", "11"});
+    QVERIFY(fx.waitForFinished() && fx.exitCode() == 0);
+    StudioOptions o;
+    o.modelDir = m_model;
+    o.inputs = {corpus};
+    o.cachePath = cache;
+    o.startScoring = true;
+    o.params.span = 16;
+    o.params.d_afs = 2;
+    o.params.d_cds = 2;
+    o.device = "cpu";
+    MainWindow w(o);
+    w.show();
+    QElapsedTimer runClock;
+    runClock.start();
+    QSignalSpy done(&w, &MainWindow::scoringFinished);
+
+    // The whole corpus is listed (pending) before it is scored.
+    QTRY_COMPARE_WITH_TIMEOUT(w.tableModel()->totalRows(), qint64(24), 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.tableModel()->statusCounts().value("pending") > 0, 20000);
+
+    std::string err;
+    auto reader = Cache::open(cache.toStdString(), &err);
+    QVERIFY2(reader, err.c_str());
+    auto scored = [&] {
+        std::vector<qint64> ids;
+        if (const int64_t run = reader->latest_run())
+            for (const auto& r : reader->results(run))
+                if (r.status == "ok") ids.push_back(r.sample_id);
+        return ids;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(scored().size() >= 2, 60000);
+    QVERIFY(w.isScoring());
+
+    auto showWithin = [&](qint64 id, int layer, const char* when) {
+        QSignalSpy shown(&w, &MainWindow::sampleShown);
+        QElapsedTimer t;
+        t.start();
+        w.viewer()->setLayer(layer);
+        w.showSample(id);
+        // the layer mean at once (for a layer: marked "computing"), the layer after it
+        QTRY_VERIFY_WITH_TIMEOUT(w.viewer()->current().sampleId == id &&
+                                     !w.viewer()->current().text.isEmpty(),
+                                 1000);
+        const qint64 first = t.elapsed();
+        const auto& cur = w.viewer()->current();
+        QVERIFY(!cur.spanStarts.isEmpty());
+        QVERIFY(!cur.heatmap.isNull());
+        QCOMPARE(cur.status, QString("ok"));
+        if (layer >= 0) {
+            QVERIFY(cur.computingLayer == layer || cur.layer == layer);
+            QVERIFY(shown.wait(30000));
+            QCOMPARE(w.viewer()->current().layer, layer);
+        }
+        std::printf("%s: sample shown after %lld ms (layer %d done after %lld ms)\n", when,
+                    (long long)first, layer, (long long)t.elapsed());
+    };
+    const auto ids = scored();
+    showWithin(ids[0], -1, "while scoring");
+    if (QTest::currentTestFailed()) return;
+    showWithin(ids[1], 1, "while scoring, layer 1");
+    if (QTest::currentTestFailed()) return;
+    QVERIFY(w.isScoring());
+
+    // Paused: the run waits between samples, the app answers as before.
+    w.setPaused(true);
+    QTest::qWait(2500); // the sample in flight finishes
+    const size_t atPause = scored().size();
+    showWithin(ids[0], -1, "while paused");
+    if (QTest::currentTestFailed()) return;
+    QTest::qWait(1500);
+    QCOMPARE(scored().size(), atPause);
+    QVERIFY(w.isScoring());
+    w.setPaused(false);
+
+    QVERIFY(done.wait(300000));
+    QCOMPARE(done.first().first().toBool(), true);
+    std::printf("the disturbed run took %.1f s\n", runClock.elapsed() / 1000.0);
+
+    // The same corpus scored undisturbed, with the same engine code and parameters.
+    EngineOptions eo;
+    eo.device = "cpu";
+    auto engine = Engine::open(m_model.toStdString(), eo, &err);
+    auto tok = Tokenizer::from_dir(m_model.toStdString(), &err);
+    QVERIFY2(engine && tok, err.c_str());
+    ScoreJobOptions jo;
+    jo.inputs = {corpus.toStdString()};
+    jo.cache_path = m_tmp.filePath("undisturbed.db").toStdString();
+    jo.params = o.params;
+    ScoreJobSummary sum;
+    QVERIFY2(run_score_job(*engine, *tok, jo, nullptr, nullptr, &sum, &err), err.c_str());
+    auto other = Cache::open(jo.cache_path, &err);
+    std::map<std::string, std::pair<std::string, double>> a, b;
+    for (const auto& r : reader->results(reader->latest_run()))
+        a[r.key] = {r.status, r.cds};
+    for (const auto& r : other->results(other->latest_run()))
+        b[r.key] = {r.status, r.cds};
+    QCOMPARE(int(a.size()), 24);
+    QVERIFY(a == b);
 }
 
 QTEST_MAIN(TestUi)

@@ -280,6 +280,32 @@ void TestUi::fullFlow() {
     QCOMPARE(recipe["kept_tokens"].toInteger(), qint64(w.selection().kept_tokens));
     QVERIFY(!recipe.contains("threshold") && !recipe.contains("top_fraction"));
     QVERIFY(recipe.contains("percent") && recipe.contains("domains"));
+
+    // The same selection made with `ladm select` and exported with `ladm export` to the
+    // same place writes the same selection.json, byte for byte but for its creation time.
+    auto withoutCreated = [](QByteArray text) {
+        QByteArrayList lines = text.split('\n');
+        lines.removeIf([](const QByteArray& l) { return l.startsWith("  \"created\": "); });
+        return lines.join('\n');
+    };
+    sj.seek(0);
+    const QByteArray fromApp = sj.readAll();
+    sj.close();
+    QVERIFY(QFile::remove(m_tmp.filePath("export/selection.json")));
+    auto ladm = [](const QStringList& args) {
+        QProcess p;
+        p.start(LADM_CLI, args);
+        const bool ok = p.waitForFinished(60000) && p.exitCode() == 0;
+        if (!ok) qWarning("ladm %s: %s", qPrintable(args.join(' ')), p.readAllStandardError().data());
+        return ok;
+    };
+    QVERIFY(ladm({"select", "--cache", m_cache, "--mode", "reference", "--budget",
+                  QString::number(total / 2)}));
+    QVERIFY(ladm({"export", "--cache", m_cache, out}));
+    QVERIFY(sj.open(QIODevice::ReadOnly));
+    const QByteArray fromCli = sj.readAll();
+    QVERIFY(fromApp.contains("\"created\""));
+    QCOMPARE(withoutCreated(fromCli), withoutCreated(fromApp));
 }
 
 // Inspection never waits for scoring: while a run of > 30 s goes on, and while it is

@@ -1,5 +1,6 @@
 // ladm-studio: the desktop app.
-//   ladm-studio [--model DIR] [--cache DB] [--score] [--screenshots DIR] [INPUT...]
+//   ladm-studio [--model DIR] [--cache DB] [--score] [--screenshots DIR] [--report-stalls]
+//               [INPUT...]
 #include "ui/corpus_table_model.h"
 #include "ui/main_window.h"
 
@@ -7,11 +8,13 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QTabWidget>
 #include <QTimer>
 
 #include <cstdio>
 #include <cstring>
+#include <memory>
 
 namespace {
 
@@ -26,6 +29,9 @@ struct CommandLine {
         "screenshots", "after scoring, save screenshots of the main views to DIR and quit", "dir"};
     QCommandLineOption summary{
         "summary", "open the cache, print what it holds (runs, samples per domain) and quit"};
+    QCommandLineOption stalls{"report-stalls",
+                              "print the longest event-loop stall of every 5 s to stderr (how "
+                              "responsive the window stays while it scores)"};
 
     void add_to(QCommandLineParser& p) const {
         p.setApplicationDescription(
@@ -34,7 +40,7 @@ struct CommandLine {
         p.addVersionOption();
         p.addPositionalArgument("inputs", "corpus files, folders or globs (.jsonl, .jsonl.gz, "
                                           ".jsonl.zst, text folders)");
-        p.addOptions({model, cache, score, span, shots, summary});
+        p.addOptions({model, cache, score, span, shots, summary, stalls});
     }
 };
 
@@ -80,6 +86,28 @@ int main(int argc, char** argv) {
     w.resize(1400, 880);
     w.show();
 
+    if (p.isSet(cl.stalls)) {
+        // A 5 ms timer: the longest gap between its ticks is the longest stall.
+        auto* tick = new QTimer(&w);
+        auto* clock = new QElapsedTimer;
+        clock->start();
+        auto last = std::make_shared<qint64>(0), worst = std::make_shared<qint64>(0),
+             since = std::make_shared<qint64>(0);
+        tick->setInterval(5);
+        QObject::connect(tick, &QTimer::timeout, &w, [=, &w] {
+            const qint64 now = clock->elapsed();
+            *worst = std::max(*worst, now - *last);
+            *last = now;
+            if (now - *since >= 5000) {
+                std::fprintf(stderr, "event loop: longest stall %lld ms in %.0f s up to %.0f s%s\n",
+                             (long long)*worst, (now - *since) / 1000.0, now / 1000.0,
+                             w.isScoring() ? " (scoring)" : "");
+                *worst = 0;
+                *since = now;
+            }
+        });
+        tick->start();
+    }
     if (p.isSet(cl.summary)) {
         QObject::connect(&w, &ladm::ui::MainWindow::selectionUpdated, &w, [&w] {
             const auto& sel = w.selection();

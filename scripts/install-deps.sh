@@ -20,7 +20,7 @@ PKGS=(
   # the .deb test: desktop file and AppStream metainfo validation
   desktop-file-utils appstream
   # headless GUI tests and screenshots
-  xvfb xauth
+  xvfb xauth xdotool imagemagick x11-utils
 )
 
 missing=()

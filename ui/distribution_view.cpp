@@ -7,11 +7,13 @@
 #include <QBoxSet>
 #include <QChart>
 #include <QChartView>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineSeries>
+#include <QLogValueAxis>
 #include <QSlider>
 #include <QSplitter>
 #include <QVBoxLayout>
@@ -34,7 +36,14 @@ DistributionView::DistributionView(QWidget* parent)
     auto* bv = new QChartView(m_box);
     hv->setRenderHint(QPainter::Antialiasing);
     m_domain = new QComboBox;
+    m_domain->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_logX = new QCheckBox(tr("&log CDS"));
+    m_overlay = new QCheckBox(tr("p&er domain"));
+    m_overlay->setToolTip(tr("one histogram per domain, overlaid (with all domains shown)"));
+    for (auto* c : {m_logX, m_overlay})
+        connect(c, &QCheckBox::toggled, this, [this] { rebuild(); });
     m_slider = new QSlider(Qt::Horizontal);
+    m_slider->setMinimumWidth(140);
     m_slider->setRange(0, 1000);
     m_spin = new QDoubleSpinBox;
     m_spin->setDecimals(6);
@@ -44,6 +53,8 @@ DistributionView::DistributionView(QWidget* parent)
     auto* controls = new QHBoxLayout;
     controls->addWidget(new QLabel(tr("domain:")));
     controls->addWidget(m_domain);
+    controls->addWidget(m_overlay);
+    controls->addWidget(m_logX);
     controls->addSpacing(12);
     controls->addWidget(new QLabel(tr("threshold:")));
     controls->addWidget(m_slider, 1);
@@ -124,49 +135,109 @@ void DistributionView::rebuild() {
     for (auto* a : m_box->axes())
         m_box->removeAxis(a), delete a;
     m_thresholdLine = nullptr;
+    m_axisX = nullptr;
+    m_axisY = nullptr;
 
     const QString dom = m_domain->currentIndex() > 0 ? m_domain->currentText() : QString();
+    const bool logX = m_logX->isChecked();
+    const bool overlay = m_overlay->isChecked() && dom.isEmpty();
+    // Bin edges, linear or (CDS spans orders of magnitude) logarithmic over positive CDS.
     constexpr int kBins = 40;
-    std::vector<int> bins(kBins, 0);
+    double lo = m_lo, hi = m_hi;
+    if (logX) {
+        lo = 1e300;
+        for (const auto& x : m_c)
+            if (x.scored && x.cds > 0) lo = std::min(lo, x.cds);
+        if (lo > hi || hi <= 0) lo = 1e-6, hi = std::max(hi, 1e-5);
+        if (hi <= lo) hi = lo * 10;
+    }
+    auto edge = [&](int b) {
+        return logX ? std::exp(std::log(lo) + (std::log(hi) - std::log(lo)) * b / kBins)
+                    : lo + (hi - lo) * b / kBins;
+    };
+    auto bin_of = [&](double v) {
+        const double f = logX ? (std::log(v) - std::log(lo)) / (std::log(hi) - std::log(lo))
+                              : (v - lo) / (hi - lo);
+        return std::clamp(int(f * kBins), 0, kBins - 1);
+    };
     std::map<std::string, std::vector<double>> per;
-    int n = 0;
+    std::map<QString, std::vector<int>> bins; // one histogram, or one per domain
+    int n = 0, hidden = 0;
     for (const auto& x : m_c) {
         if (!x.scored) continue;
         per[x.domain].push_back(x.cds);
-        if (!dom.isEmpty() && QString::fromStdString(x.domain) != dom) continue;
-        const int b = std::clamp(int((x.cds - m_lo) / (m_hi - m_lo) * kBins), 0, kBins - 1);
-        ++bins[size_t(b)];
+        const QString d = QString::fromStdString(x.domain);
+        if (!dom.isEmpty() && d != dom) continue;
+        if (logX && !(x.cds > 0)) { // not on a log axis
+            ++hidden;
+            continue;
+        }
+        auto& h = bins[overlay ? d : QString()];
+        h.resize(kBins);
+        ++h[size_t(bin_of(x.cds))];
         ++n;
     }
-    auto* s = new QLineSeries;
-    const double w = (m_hi - m_lo) / kBins;
     int top = 1;
-    for (int b = 0; b < kBins; ++b) {
-        s->append(m_lo + b * w, bins[size_t(b)]);
-        s->append(m_lo + (b + 1) * w, bins[size_t(b)]);
-        top = std::max(top, bins[size_t(b)]);
+    m_hist->legend()->setVisible(overlay);
+    QAbstractAxis* ax = nullptr;
+    if (logX) {
+        // whole decades, so the axis has labelled ticks even when the data spans less
+        lo = std::pow(10.0, std::floor(std::log10(lo)));
+        hi = std::pow(10.0, std::ceil(std::log10(hi)));
+        if (hi <= lo) hi = lo * 10;
+        auto* la = new QLogValueAxis;
+        la->setBase(10);
+        la->setRange(lo, hi);
+        la->setMinorTickCount(8);
+        la->setLabelFormat("%.0e");
+        ax = la;
+    } else {
+        auto* va = new QValueAxis;
+        va->setRange(lo, hi);
+        ax = va;
     }
-    m_hist->addSeries(s);
-    m_axisX = new QValueAxis;
-    m_axisX->setRange(m_lo, m_hi);
-    m_axisX->setTitleText(tr("CDS"));
+    ax->setTitleText(logX ? tr("CDS (log scale)") : tr("CDS"));
     m_axisY = new QValueAxis;
-    m_axisY->setRange(0, top * 1.1);
     m_axisY->setTitleText(tr("samples"));
-    m_hist->addAxis(m_axisX, Qt::AlignBottom);
+    m_hist->addAxis(ax, Qt::AlignBottom);
     m_hist->addAxis(m_axisY, Qt::AlignLeft);
-    s->attachAxis(m_axisX);
-    s->attachAxis(m_axisY);
+    m_axisX = ax;
+    for (const auto& [name, h] : bins) {
+        auto* s = new QLineSeries;
+        s->setName(name.isEmpty() ? tr("all") : name);
+        for (int b = 0; b < kBins; ++b) {
+            s->append(edge(b), h[size_t(b)]);
+            s->append(edge(b + 1), h[size_t(b)]);
+            top = std::max(top, h[size_t(b)]);
+        }
+        m_hist->addSeries(s);
+        s->attachAxis(ax);
+        s->attachAxis(m_axisY);
+    }
+    // Counts are whole samples: integer ticks on a round range.
+    const int step = top <= 10    ? 1
+                     : top <= 50  ? 5
+                     : top <= 100 ? 10
+                                  : int(std::pow(10, std::floor(std::log10(top)))) / 2;
+    const int ymax = (top / step + 1) * step;
+    m_axisY->setRange(0, ymax);
+    m_axisY->setTickType(QValueAxis::TicksDynamic);
+    m_axisY->setTickAnchor(0);
+    m_axisY->setTickInterval(std::max(step, ymax / 10 / step * step));
+    m_axisY->setLabelFormat("%d");
     m_thresholdLine = new QLineSeries;
+    m_thresholdLine->setName(tr("threshold"));
     m_thresholdLine->setPen(QPen(Qt::red, 2));
     m_hist->addSeries(m_thresholdLine);
-    m_thresholdLine->attachAxis(m_axisX);
+    m_thresholdLine->attachAxis(ax);
     m_thresholdLine->attachAxis(m_axisY);
     moveThresholdLine();
-    m_hist->setTitle(tr("CDS histogram, %1 (%2 samples)%3")
-                         .arg(dom.isEmpty() ? tr("all domains") : dom)
-                         .arg(n)
-                         .arg(m_partial ? tr(" - partial, scoring in progress") : QString()));
+    m_hist->setTitle(
+        tr("CDS histogram, %1 (%2 samples%3)%4")
+            .arg(dom.isEmpty() ? tr("all domains") : dom)
+            .arg(n)
+            .arg(hidden ? tr(", %1 with CDS <= 0 not on the log axis").arg(hidden) : QString())
+            .arg(m_partial ? tr(" - partial, scoring in progress") : QString()));
 
     auto* box = new QBoxPlotSeries;
     QStringList names;
@@ -189,6 +260,10 @@ void DistributionView::rebuild() {
 void DistributionView::moveThresholdLine() {
     if (!m_thresholdLine || !m_axisY) return;
     const double t = m_spin->value();
+    if (m_logX->isChecked() && !(t > 0)) { // not on a log axis
+        m_thresholdLine->clear();
+        return;
+    }
     m_thresholdLine->replace(QList<QPointF>{{t, 0}, {t, m_axisY->max()}});
 }
 

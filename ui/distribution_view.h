@@ -1,12 +1,15 @@
-// CDS distributions (Qt Charts): a histogram overall or for one domain, box plots per
-// domain, and the selection threshold drawn on the histogram, movable by slider or spin box.
+// CDS distributions (Qt Charts): a histogram overall, for one domain or one per domain
+// overlaid, on a linear or log CDS axis with whole-sample counts; box plots per domain; the
+// selection threshold drawn on the histogram, movable by slider or spin box.
 #pragma once
 
 #include "core/curate/selection.h"
 
 #include <QWidget>
 
+class QAbstractAxis;
 class QChart;
+class QCheckBox;
 class QChartView;
 class QComboBox;
 class QDoubleSpinBox;
@@ -36,10 +39,12 @@ class DistributionView : public QWidget {
     double m_lo = 0, m_hi = 1;
     QChart* m_hist;
     QChart* m_box;
-    QValueAxis* m_axisX = nullptr;
+    QAbstractAxis* m_axisX = nullptr;
     QValueAxis* m_axisY = nullptr;
     QLineSeries* m_thresholdLine = nullptr;
     QComboBox* m_domain;
+    QCheckBox* m_logX;
+    QCheckBox* m_overlay;
     QSlider* m_slider;
     QDoubleSpinBox* m_spin;
 };

@@ -91,6 +91,10 @@ MainWindow::MainWindow(const StudioOptions& o, QWidget* parent)
         addProblem(tr("model: %1").arg(err));
         statusBar()->showMessage(tr("Cannot load the model: %1").arg(err));
     });
+    connect(this, &MainWindow::exportFinished, this, [this](bool ok, const QString& msg) {
+        statusBar()->showMessage(ok ? msg : tr("Export failed: %1").arg(msg), 8000);
+        if (!ok) addProblem(tr("export: %1").arg(msg));
+    });
     connect(m_inspector, &InspectWorker::inspected, this, [this](const SampleInspection& s) {
         if (s.generation != m_inspectGeneration) return; // a newer request is on its way
         m_viewer->show(s);
@@ -230,6 +234,10 @@ void MainWindow::buildUi() {
     connect(m_selPanel, &SelectionPanel::recipeChanged, this,
             [this] { m_selectionTimer->start(); });
     connect(m_selPanel, &SelectionPanel::reviewStep, this, &MainWindow::reviewStep);
+    connect(m_selPanel, &SelectionPanel::queueRowActivated, this, [this](int pos, qint64 id) {
+        m_reviewPos = pos;
+        showSample(id);
+    });
     connect(m_selPanel, &SelectionPanel::reviewListChanged, this, [this] {
         m_reviewPos = -1;
         recomputeSelection();

@@ -76,6 +76,9 @@ class MainWindow : public QMainWindow {
     void startScoring();
     void setDecision(qint64 sampleId, const QString& decision, const QString& note = {});
     void showSample(qint64 sampleId);
+    // Export in the background (exportFinished says how it went); exportTo waits for it
+    // (scripts and tests).
+    void startExport(const QString& out, const QString& rejected, const QString& format);
     bool exportTo(const QString& out, const QString& rejected, const QString& format,
                   QString* error);
     static QString defaultCachePath(const QStringList& inputs);
@@ -84,6 +87,7 @@ class MainWindow : public QMainWindow {
   Q_SIGNALS:
     void scoringFinished(bool ok);
     void indexingFinished();
+    void exportFinished(bool ok, const QString& message);
     void candidatesUpdated();
     void selectionUpdated();
     void sampleShown(qint64 sampleId);
@@ -124,7 +128,7 @@ class MainWindow : public QMainWindow {
     QString m_cachePath;
     QStringList m_inputs;
     qint64 m_run = 0;
-    bool m_scoring = false, m_modelReady = false, m_indexing = false;
+    bool m_scoring = false, m_modelReady = false, m_indexing = false, m_exporting = false;
     QFuture<QStringList> m_indexFuture;
     QSet<QString> m_problemSet; // each problem listed once (indexing and scoring both read)
     int m_layers = 0;

@@ -13,6 +13,7 @@
 #include <QComboBox>
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QEventLoop>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -23,6 +24,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMessageBox>
+#include <QProgressDialog>
 #include <QPushButton>
 #include <QStatusBar>
 #include <QTableView>
@@ -111,45 +113,29 @@ namespace {
 struct SelectionJob {
     SelectionResult result;
     std::vector<qint64> reviewOrder;
+    QVector<ReviewQueueRow> queue; // the first rows of the review order, for the panel
     int generation = 0;
 };
 
-// The selection and the review order, off the GUI thread (with a million candidates the
-// selection alone takes ~0.4 s).
-SelectionJob run_selection(std::shared_ptr<const std::vector<Candidate>> cands, SelectionRecipe rc,
-                           QString list, int generation) {
+// The selection and the review order (core), off the GUI thread (with a million candidates
+// the selection alone takes ~0.4 s).
+SelectionJob run_selection(std::shared_ptr<const std::vector<Candidate>> cands,
+                           std::vector<std::string> keys, SelectionRecipe rc, QString list,
+                           int generation) {
     SelectionJob job;
     job.generation = generation;
     job.result = select_samples(*cands, rc);
-    const std::set<int64_t> kept(job.result.kept.begin(), job.result.kept.end());
-    std::vector<const Candidate*> v;
-    for (const auto& c : *cands) {
-        const bool k = kept.count(c.sample_id) > 0;
-        if ((list == "kept" && k) || (list == "dropped" && !k) || list == "borderline")
-            v.push_back(&c);
+    const auto order = review_order(
+        *cands, rc, job.result, parse_review_list(list.toStdString()).value_or(ReviewList::Kept));
+    job.reviewOrder.reserve(order.size());
+    for (const auto& r : order) {
+        const Candidate& c = (*cands)[r.index];
+        job.reviewOrder.push_back(c.sample_id);
+        if (job.queue.size() < 200)
+            job.queue.push_back({c.sample_id, QString::fromStdString(keys[r.index]),
+                                 QString::fromStdString(c.domain), c.scored ? c.cds : NAN, r.cut,
+                                 r.kept});
     }
-    if (list == "borderline") {
-        // Nearest the cut in each domain: the threshold, or the lowest kept CDS there.
-        std::map<std::string, double> cut;
-        for (const auto& c : *cands)
-            if (kept.count(c.sample_id) && c.scored) {
-                auto it = cut.find(c.domain);
-                cut[c.domain] = it == cut.end() ? c.cds : std::min(it->second, c.cds);
-            }
-        if (rc.mode == SelectMode::Threshold && rc.threshold)
-            for (auto& [d, t] : cut)
-                t = rc.domain_thresholds.count(d) ? rc.domain_thresholds.at(d) : *rc.threshold;
-        v.erase(std::remove_if(v.begin(), v.end(),
-                               [&](auto* c) { return !c->scored || !cut.count(c->domain); }),
-                v.end());
-        std::sort(v.begin(), v.end(), [&](auto* a, auto* b) {
-            return std::abs(a->cds - cut[a->domain]) < std::abs(b->cds - cut[b->domain]);
-        });
-    } else {
-        std::sort(v.begin(), v.end(), [](auto* a, auto* b) { return a->cds > b->cds; });
-    }
-    for (auto* c : v)
-        job.reviewOrder.push_back(c->sample_id);
     return job;
 }
 } // namespace
@@ -172,16 +158,18 @@ void MainWindow::recomputeSelection() {
         m_selection = std::move(job.result);
         m_reviewOrder = std::move(job.reviewOrder);
         m_selPanel->showResult(m_selection, rc.budget, m_scoring);
+        m_selPanel->showQueue(job.queue, qint64(m_reviewOrder.size()));
         Q_EMIT selectionUpdated();
     });
     watcher->setFuture(
-        QtConcurrent::run(run_selection, m_candidates, rc, m_selPanel->reviewList(), gen));
+        QtConcurrent::run(run_selection, m_candidates, m_keys, rc, m_selPanel->reviewList(), gen));
 }
 
 void MainWindow::reviewStep(int delta) {
     if (m_reviewOrder.empty()) return;
     m_reviewPos = std::clamp(m_reviewPos + delta, 0, int(m_reviewOrder.size()) - 1);
     const qint64 id = m_reviewOrder[size_t(m_reviewPos)];
+    m_selPanel->setQueuePosition(m_reviewPos);
     const int row = m_table->rowOfSample(id);
     if (row >= 0)
         m_tableView->selectRow(row);
@@ -279,29 +267,74 @@ void MainWindow::decideCurrent(const QString& decision, bool askNote) {
     setDecision(m_currentSample, decision, note);
 }
 
-bool MainWindow::exportTo(const QString& out, const QString& rejected, const QString& format,
-                          QString* error) {
-    if (!m_cache || !m_candidates) {
-        *error = tr("nothing scored yet");
-        return false;
+// The current selection saved as "default" and exported, in the background with its own
+// cache connection; a progress dialog can cancel it. What it writes is what `ladm select`
+// + `ladm export` write for the same recipe (same core functions).
+void MainWindow::startExport(const QString& out, const QString& rejected, const QString& format) {
+    if (!m_cache || !m_candidates || m_exporting) {
+        Q_EMIT exportFinished(false,
+                              m_exporting ? tr("an export is running") : tr("nothing scored yet"));
+        return;
     }
-    // Save the current selection under "default", then export it.
-    const nlohmann::json recipe = recipe_json(m_recipe, m_run, m_selection);
-    std::string err;
-    if (!m_cache->save_selection("default", recipe.dump(), m_selection.kept, &err)) {
-        *error = QString::fromStdString(err);
-        return false;
-    }
+    m_exporting = true;
+    const std::string recipe = recipe_json(m_recipe, m_run, m_selection).dump();
+    const std::vector<int64_t> kept = m_selection.kept;
+    const std::string path = m_cachePath.toStdString();
     ExportOptions o;
     o.out_path = out.toStdString();
     o.rejected_path = rejected.toStdString();
     o.format = format.toStdString();
-    ExportSummary sum;
-    if (!export_selection(*m_cache, o, &sum, &err)) {
-        *error = QString::fromStdString(err);
-        return false;
-    }
-    return true;
+    auto done = std::make_shared<std::atomic<qint64>>(0),
+         total = std::make_shared<std::atomic<qint64>>(0);
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    o.progress = [done, total, cancel](int64_t d, int64_t t) {
+        *done = d;
+        *total = t;
+        return !cancel->load();
+    };
+    auto* dialog =
+        new QProgressDialog(tr("Exporting to %1 ...").arg(out), tr("Cancel"), 0, 1000, this);
+    dialog->setWindowModality(Qt::NonModal);
+    dialog->setMinimumDuration(500);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QProgressDialog::canceled, this, [cancel] { *cancel = true; });
+    auto* poll = new QTimer(dialog);
+    connect(poll, &QTimer::timeout, dialog, [dialog, done, total] {
+        if (*total > 0) dialog->setValue(int(1000 * *done / *total));
+    });
+    poll->start(100);
+    auto* w = new QFutureWatcher<QString>(this);
+    connect(w, &QFutureWatcher<QString>::finished, this, [this, w, dialog, out] {
+        const QString err = w->result();
+        w->deleteLater();
+        dialog->close();
+        m_exporting = false;
+        Q_EMIT exportFinished(err.isEmpty(), err.isEmpty() ? tr("exported to %1").arg(out) : err);
+    });
+    w->setFuture(QtConcurrent::run([path, recipe, kept, o] {
+        std::string err;
+        auto cache = Cache::open(path, &err);
+        ExportSummary sum;
+        if (!cache || !cache->save_selection("default", recipe, kept, &err) ||
+            !export_selection(*cache, o, &sum, &err))
+            return QString::fromStdString(err);
+        return QString();
+    }));
+}
+
+bool MainWindow::exportTo(const QString& out, const QString& rejected, const QString& format,
+                          QString* error) {
+    bool ok = false;
+    QEventLoop loop;
+    auto c = connect(this, &MainWindow::exportFinished, &loop, [&](bool good, const QString& msg) {
+        ok = good;
+        if (!good) *error = msg;
+        loop.quit();
+    });
+    startExport(out, rejected, format);
+    if (m_exporting) loop.exec();
+    disconnect(c);
+    return ok;
 }
 
 void MainWindow::exportDialog() {
@@ -334,12 +367,8 @@ void MainWindow::exportDialog() {
         if (!f.isEmpty()) out->setText(f);
     });
     if (d.exec() != QDialog::Accepted) return;
-    QString err;
-    if (!exportTo(out->text(), withRejected->isChecked() ? rejected->text() : QString(),
-                  format->currentData().toString(), &err))
-        QMessageBox::warning(this, tr("Export"), err);
-    else
-        statusBar()->showMessage(tr("exported to %1").arg(out->text()), 5000);
+    startExport(out->text(), withRejected->isChecked() ? rejected->text() : QString(),
+                format->currentData().toString());
 }
 
 } // namespace ladm::ui

@@ -13,6 +13,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <numeric>
 
 namespace ladm::ui {
 
@@ -33,7 +34,9 @@ SampleViewer::SampleViewer(QWidget* parent)
             grad.setPixelColor(x, y, heat_color(x / 199.0));
     auto* legendImg = new QLabel;
     legendImg->setPixmap(QPixmap::fromImage(grad));
-    m_legend->setText(tr("span tint: AFS, low to high; heatmap: attention mass (log scale)"));
+    m_legend->setText(tr("text: each query span tinted by the rank of its AFS, lowest to highest "
+                         "(hover for the value); click a heatmap row to mark the windows it "
+                         "draws on"));
 
     auto* top = new QHBoxLayout;
     top->addWidget(m_header, 1);
@@ -115,15 +118,20 @@ void SampleViewer::show(const SampleInspection& s) {
     if (!sameText) m_text->setPlainText(s.text); // a layer's matrix keeps the place in the text
     m_shownSample = s.sampleId;
     QList<QTextEdit::ExtraSelection> sel;
-    double amax = 0;
-    for (double a : s.afs)
-        amax = std::max(amax, a);
+    // Tint by rank: AFS values span orders of magnitude, and a tint in proportion to the
+    // largest leaves all but a few spans white.
+    QVector<int> order(s.afs.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](int a, int b) { return s.afs[a] < s.afs[b]; });
+    QVector<double> rank(s.afs.size());
+    for (int k = 0; k < order.size(); ++k)
+        rank[order[k]] = order.size() > 1 ? double(k) / (order.size() - 1) : 1.0;
     for (int i = 0; i < s.spanStarts.size() && i < s.afs.size(); ++i) {
         QTextEdit::ExtraSelection x;
         x.cursor = QTextCursor(m_text->document());
         x.cursor.setPosition(charOfToken(s.spanStarts[i]));
         x.cursor.setPosition(charOfToken(s.spanStarts[i] + s.span), QTextCursor::KeepAnchor);
-        x.format.setBackground(heat_color(amax > 0 ? 0.15 + 0.85 * s.afs[i] / amax : 0));
+        x.format.setBackground(heat_color(0.08 + 0.72 * rank[i]));
         x.format.setToolTip(tr("query span [%1, %2): AFS %3")
                                 .arg(s.spanStarts[i])
                                 .arg(s.spanStarts[i] + s.span)
@@ -131,6 +139,14 @@ void SampleViewer::show(const SampleInspection& s) {
         sel << x;
     }
     m_text->setExtraSelections(sel);
+    // Query spans are C tokens every I = C * d_afs tokens from the end: open the text at
+    // the span with the highest AFS, so the tints are in view at once.
+    if (!sameText && !order.isEmpty()) {
+        QTextCursor c(m_text->document());
+        c.setPosition(charOfToken(s.spanStarts.value(order.back())));
+        m_text->setTextCursor(c);
+        m_text->centerCursor();
+    }
     m_heatmap->setData(s.spanStarts, s.windows, s.tokens, s.span, s.mass, s.heatmap);
 }
 

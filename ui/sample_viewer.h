@@ -22,7 +22,7 @@ class SampleViewer : public QWidget {
     void setLayerCount(int layers);
     void show(const SampleInspection& s);
     void showMessage(const QString& text);
-    int layer() const; // -1 = mean
+    int layer() const;        // -1 = mean
     void setLayer(int layer); // as if chosen in the layer box
     const SampleInspection& current() const { return m_s; }
     SpanHeatmap* heatmap() const { return m_heatmap; }

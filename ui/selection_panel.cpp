@@ -1,5 +1,7 @@
 #include "ui/selection_panel.h"
 
+#include <cmath>
+
 #include "ui/domain_summary_model.h"
 
 #include <QComboBox>
@@ -48,9 +50,22 @@ SelectionPanel::SelectionPanel(QWidget* parent)
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->verticalHeader()->hide();
     m_review = new QComboBox;
+    m_review->addItem(tr("borderline (nearest the cut)"), "borderline");
     m_review->addItem(tr("kept"), "kept");
     m_review->addItem(tr("dropped"), "dropped");
-    m_review->addItem(tr("borderline"), "borderline");
+    m_queueLabel = new QLabel;
+    m_queue = new QTableWidget(0, 5);
+    m_queue->setHorizontalHeaderLabels({tr("id"), tr("domain"), tr("CDS"), tr("cut"), tr("now")});
+    m_queue->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_queue->horizontalHeader()->setStretchLastSection(true);
+    m_queue->verticalHeader()->setDefaultSectionSize(20);
+    m_queue->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_queue->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_queue->setSelectionMode(QAbstractItemView::SingleSelection);
+    connect(m_queue, &QTableWidget::cellClicked, this, [this](int row, int) {
+        if (auto* it = m_queue->item(row, 0))
+            Q_EMIT queueRowActivated(row, it->data(Qt::UserRole).toLongLong());
+    });
     auto* prev = new QPushButton(tr("&Previous (P)"));
     auto* next = new QPushButton(tr("&Next (N)"));
 
@@ -73,6 +88,8 @@ SelectionPanel::SelectionPanel(QWidget* parent)
     lay->addWidget(m_result);
     lay->addWidget(m_table, 1);
     lay->addLayout(review);
+    lay->addWidget(m_queueLabel);
+    lay->addWidget(m_queue, 2);
     lay->addWidget(keys);
 
     auto changed = [this] {
@@ -180,6 +197,30 @@ void SelectionPanel::setDomains(const QStringList& domains) {
         m_domainThresholds->setItem(i, 0, name);
         m_domainThresholds->setItem(i, 1, new QTableWidgetItem(old[domains[i]]));
     }
+}
+
+void SelectionPanel::showQueue(const QVector<ReviewQueueRow>& rows, qint64 total) {
+    m_queue->setRowCount(int(rows.size()));
+    auto num = [](double v) { return std::isnan(v) ? QString("-") : QString::number(v, 'g', 4); };
+    for (int i = 0; i < rows.size(); ++i) {
+        const auto& r = rows[i];
+        auto* id = new QTableWidgetItem(r.key);
+        id->setData(Qt::UserRole, r.sampleId);
+        m_queue->setItem(i, 0, id);
+        m_queue->setItem(i, 1, new QTableWidgetItem(r.domain));
+        m_queue->setItem(i, 2, new QTableWidgetItem(num(r.cds)));
+        m_queue->setItem(i, 3, new QTableWidgetItem(num(r.cut)));
+        auto* now = new QTableWidgetItem(r.kept ? tr("kept") : tr("dropped"));
+        now->setForeground(r.kept ? QColor(0, 120, 0) : QColor(160, 0, 0));
+        m_queue->setItem(i, 4, now);
+    }
+    m_queueLabel->setText(total > rows.size()
+                              ? tr("review queue: the first %1 of %2").arg(rows.size()).arg(total)
+                              : tr("review queue: %1 samples").arg(total));
+}
+
+void SelectionPanel::setQueuePosition(int pos) {
+    if (pos >= 0 && pos < m_queue->rowCount()) m_queue->selectRow(pos);
 }
 
 } // namespace ladm::ui

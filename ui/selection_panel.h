@@ -4,6 +4,7 @@
 
 #include "core/curate/selection.h"
 
+#include <QVector>
 #include <QWidget>
 
 class QComboBox;
@@ -17,6 +18,13 @@ class QPushButton;
 namespace ladm::ui {
 
 class DomainSummaryModel;
+
+struct ReviewQueueRow {
+    qint64 sampleId = 0;
+    QString key, domain;
+    double cds = 0, cut = 0; // cut: NaN unless borderline
+    bool kept = false;
+};
 
 class SelectionPanel : public QWidget {
     Q_OBJECT
@@ -34,11 +42,15 @@ class SelectionPanel : public QWidget {
     void setBudgetText(const QString& text);
     // Domains offered for per-domain thresholds (threshold mode; empty cell = global).
     void setDomains(const QStringList& domains);
+    // The head of the review order (total: its full length); a click opens the sample.
+    void showQueue(const QVector<ReviewQueueRow>& rows, qint64 total);
+    void setQueuePosition(int pos);
 
   Q_SIGNALS:
     void recipeChanged();
     void reviewStep(int delta); // -1 previous, +1 next
     void reviewListChanged();
+    void queueRowActivated(int pos, qint64 sampleId);
 
   private:
     QComboBox* m_mode;
@@ -50,6 +62,8 @@ class SelectionPanel : public QWidget {
     DomainSummaryModel* m_summary;
     QComboBox* m_review;
     QTableWidget* m_domainThresholds;
+    QTableWidget* m_queue;
+    QLabel* m_queueLabel;
 };
 
 } // namespace ladm::ui

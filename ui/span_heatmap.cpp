@@ -34,6 +34,12 @@ void SpanHeatmap::setData(const QVector<qint64>& starts, qint64 windows, qint64 
     m_span = span;
     m_mass = mass;
     m_selected = -1;
+    m_caption.clear();
+    float lo = 1e30f, hi = 0;
+    for (float v : mass)
+        if (v > 0) lo = std::min(lo, v), hi = std::max(hi, v);
+    m_logHi = std::log(std::max(hi, 1e-30f)); // the colour scale of render_heatmap
+    m_logLo = std::log(std::max(lo, hi * 1e-4f));
     if (!prerendered.isNull())
         m_image = prerendered;
     else
@@ -82,7 +88,10 @@ void SpanHeatmap::rebuildImage() {
 }
 
 QRect SpanHeatmap::plotRect() const {
-    return rect().adjusted(4, 4, -4, -4);
+    // room for the caption (top), the query axis (left), the key axis (bottom) and the
+    // colour scale (right)
+    const int lh = fontMetrics().height();
+    return rect().adjusted(lh + 46, lh + 8, -(lh + 72), -(2 * lh + 10));
 }
 
 void SpanHeatmap::resizeEvent(QResizeEvent*) {
@@ -97,9 +106,56 @@ void SpanHeatmap::paintEvent(QPaintEvent*) {
         return;
     }
     const QRect r = plotRect();
+    const int lh = fontMetrics().height();
+    const int rows = int(m_starts.size());
     p.drawImage(r, m_image);
+    p.setPen(palette().color(QPalette::WindowText));
+    p.drawRect(r.adjusted(0, 0, -1, -1));
+    // Query axis: the start token of the span of each row (earliest on top).
+    for (int k = 0; k <= 4 && rows > 0; ++k) {
+        const int row = std::min(rows - 1, k * (rows - 1) / 4); // image row, from the top
+        const int y = int(r.top() + (row + 0.5) * double(r.height()) / rows);
+        p.drawLine(r.left() - 4, y, r.left(), y);
+        p.drawText(QRect(0, y - lh / 2, r.left() - 6, lh), Qt::AlignRight | Qt::AlignVCenter,
+                   QString::number(m_starts[rows - 1 - row]));
+    }
+    // Key axis: the start token of each window.
+    for (int k = 0; k <= 4 && m_windows > 0; ++k) {
+        const qint64 w = std::min<qint64>(m_windows - 1, k * (m_windows - 1) / 4);
+        const int x = int(r.left() + (w + 0.5) * double(r.width()) / m_windows);
+        p.drawLine(x, r.bottom(), x, r.bottom() + 4);
+        p.drawText(QRect(x - 40, r.bottom() + 5, 80, lh), Qt::AlignHCenter | Qt::AlignTop,
+                   QString::number(windowBegin(w)));
+    }
+    p.drawText(QRect(r.left(), r.bottom() + lh + 6, r.width(), lh), Qt::AlignHCenter,
+               tr("key window start (token), %1-token windows").arg(m_span));
+    p.save();
+    p.translate(lh - 2, r.center().y());
+    p.rotate(-90);
+    p.drawText(QRect(-r.height() / 2, -lh, r.height(), lh + 2), Qt::AlignHCenter,
+               tr("query span start (token)"));
+    p.restore();
+    // Colour scale with its values (log).
+    const QRect bar(r.right() + 10, r.top(), 12, r.height());
+    for (int y = 0; y < bar.height(); ++y) {
+        p.setPen(heat_color(1.0 - double(y) / std::max(1, bar.height() - 1)));
+        p.drawLine(bar.left(), bar.top() + y, bar.right(), bar.top() + y);
+    }
+    p.setPen(palette().color(QPalette::WindowText));
+    p.drawRect(bar.adjusted(0, 0, -1, -1));
+    for (int k = 0; k <= 2; ++k) {
+        const double t = 1.0 - k / 2.0;
+        const double v = std::exp(m_logLo + t * (m_logHi - m_logLo));
+        const int y = bar.top() + int(k / 2.0 * (bar.height() - 1));
+        p.drawText(QRect(bar.right() + 3, y - lh / 2, 70, lh), Qt::AlignLeft | Qt::AlignVCenter,
+                   QString::number(v, 'g', 2));
+    }
+    // Caption: the clicked cell's numbers, or how to get them.
+    p.drawText(QRect(0, 2, width(), lh + 4), Qt::AlignHCenter | Qt::AlignVCenter,
+               m_caption.isEmpty() ? tr("attention mass of a query span on an earlier window "
+                                        "(click a cell)")
+                                   : m_caption);
     if (m_selected >= 0) {
-        const int rows = int(m_starts.size());
         const double h = double(r.height()) / rows;
         const int y = int(r.top() + (rows - 1 - m_selected) * h);
         p.setPen(QPen(Qt::blue, 2));
@@ -149,6 +205,16 @@ void SpanHeatmap::mousePressEvent(QMouseEvent* e) {
     qint64 w = 0;
     if (!cellAt(e->position().toPoint(), &s, &w)) return;
     m_selected = s;
+    const qint64 t = m_starts[s];
+    m_caption = windowBegin(w) >= t
+                    ? tr("query span [%1, %2): no earlier window there").arg(t).arg(t + m_span)
+                    : tr("query [%1, %2) -> key [%3, %4): distance %5, mass %6")
+                          .arg(t)
+                          .arg(t + m_span)
+                          .arg(windowBegin(w))
+                          .arg(windowEnd(w))
+                          .arg(t - windowBegin(w))
+                          .arg(double(m_mass[s * m_windows + w]), 0, 'g', 4);
     update();
     Q_EMIT querySpanClicked(s);
 }

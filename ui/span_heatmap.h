@@ -1,6 +1,7 @@
 // The span x window heatmap: one row per LADM query span (earliest at the top), one column
 // per C-token window of the grid anchored at the end of the sample; lower triangular.
-// Hover shows query span, key window, distance and mass; a click selects a query span.
+// Axes in tokens and a log colour scale with its values; hover shows query span, key
+// window, distance and mass; a click selects a query span and shows that cell's numbers.
 #pragma once
 
 #include <QImage>
@@ -21,7 +22,7 @@ class SpanHeatmap : public QWidget {
     // window index -> token range
     qint64 windowBegin(qint64 w) const;
     qint64 windowEnd(qint64 w) const;
-    QSize sizeHint() const override { return {320, 320}; }
+    QSize sizeHint() const override { return {420, 380}; }
 
   Q_SIGNALS:
     void querySpanClicked(int spanIndex);
@@ -43,6 +44,8 @@ class SpanHeatmap : public QWidget {
     QVector<float> m_mass;
     QImage m_image; // one pixel per cell, scaled when painted
     int m_selected = -1;
+    QString m_caption;               // the clicked cell's numbers
+    double m_logLo = 0, m_logHi = 0; // the colour scale's range (log of the mass)
 };
 
 // Colour scale shared by the heatmap and the text tint (0..1 -> white..dark red).

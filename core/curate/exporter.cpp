@@ -27,9 +27,20 @@ std::string with_score(const std::string& raw, const std::string& key, const std
 namespace {
 
 // Visits the raw record of every row, reading each input file once, front to back.
-bool for_each_record(const std::vector<const ResultRow*>& rows, const CorpusOptions& o,
-                     const std::function<bool(const ResultRow&, const std::string&)>& fn,
+bool for_each_record(const std::vector<const ResultRow*>& rows, const ExportOptions& eo,
+                     const std::function<bool(const ResultRow&, const std::string&)>& each,
                      std::string* error) {
+    const CorpusOptions& o = eo.corpus;
+    int64_t done = 0;
+    const auto total = int64_t(rows.size());
+    auto fn = [&](const ResultRow& r, const std::string& raw) {
+        if (!each(r, raw)) return false;
+        if (eo.progress && !eo.progress(++done, total)) {
+            *error = "export cancelled";
+            return false;
+        }
+        return true;
+    };
     std::map<std::string, std::vector<const ResultRow*>> by_file;
     for (const auto* r : rows)
         by_file[r->loc.file].push_back(r);
@@ -121,7 +132,7 @@ bool export_selection(Cache& cache, const ExportOptions& o, ExportSummary* sum,
         // The authors' sorted_by_score.jsonl: index, score, meta, rank (1 = highest CDS).
         std::map<int64_t, nlohmann::json> meta;
         ok = for_each_record(
-            todo, o.corpus,
+            todo, o,
             [&](const ResultRow& r, const std::string& raw) {
                 auto j = nlohmann::json::parse(raw, nullptr, false);
                 meta[r.sample_id] = j.is_object() && j.contains("meta")
@@ -148,7 +159,7 @@ bool export_selection(Cache& cache, const ExportOptions& o, ExportSummary* sum,
         }
     } else {
         ok = for_each_record(
-            todo, o.corpus,
+            todo, o,
             [&](const ResultRow& r, const std::string& raw) {
                 const std::string value = r.status == "ok" ? nlohmann::json(r.cds).dump() : "null";
                 const std::string line = with_score(raw, o.score_key, value);

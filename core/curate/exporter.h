@@ -5,6 +5,7 @@
 
 #include "core/store/cache.h"
 
+#include <functional>
 #include <string>
 
 namespace ladm {
@@ -17,6 +18,8 @@ struct ExportOptions {
     std::string selection = "default";
     CorpusOptions corpus; // for reading records back
     bool write_recipe = true;
+    // Called after every record read back (done of total); return false to cancel.
+    std::function<bool(int64_t done, int64_t total)> progress;
 };
 
 struct ExportSummary {

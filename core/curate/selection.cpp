@@ -165,4 +165,50 @@ SelectionResult select_samples(const std::vector<Candidate>& cands, const Select
     return res;
 }
 
+std::optional<ReviewList> parse_review_list(const std::string& s) {
+    if (s == "kept") return ReviewList::Kept;
+    if (s == "dropped") return ReviewList::Dropped;
+    if (s == "borderline") return ReviewList::Borderline;
+    return std::nullopt;
+}
+
+std::vector<ReviewItem> review_order(const std::vector<Candidate>& cands, const SelectionRecipe& rc,
+                                     const SelectionResult& result, ReviewList list) {
+    const std::set<int64_t> kept(result.kept.begin(), result.kept.end());
+    std::vector<ReviewItem> v;
+    for (size_t i = 0; i < cands.size(); ++i) {
+        const bool k = kept.count(cands[i].sample_id) > 0;
+        if ((list == ReviewList::Kept && k) || (list == ReviewList::Dropped && !k) ||
+            list == ReviewList::Borderline)
+            v.push_back({i, k, std::nan("")});
+    }
+    if (list != ReviewList::Borderline) {
+        std::stable_sort(v.begin(), v.end(), [&](const ReviewItem& a, const ReviewItem& b) {
+            return cands[a.index].cds > cands[b.index].cds;
+        });
+        return v;
+    }
+    std::map<std::string, double> cut;
+    for (const auto& c : cands)
+        if (kept.count(c.sample_id) && c.scored) {
+            auto it = cut.find(c.domain);
+            cut[c.domain] = it == cut.end() ? c.cds : std::min(it->second, c.cds);
+        }
+    if (rc.mode == SelectMode::Threshold && rc.threshold) // every domain has its cut
+        for (const auto& c : cands)
+            cut[c.domain] = rc.domain_thresholds.count(c.domain) ? rc.domain_thresholds.at(c.domain)
+                                                                 : *rc.threshold;
+    v.erase(std::remove_if(v.begin(), v.end(),
+                           [&](const ReviewItem& r) {
+                               return !cands[r.index].scored || !cut.count(cands[r.index].domain);
+                           }),
+            v.end());
+    for (auto& r : v)
+        r.cut = cut[cands[r.index].domain];
+    std::stable_sort(v.begin(), v.end(), [&](const ReviewItem& a, const ReviewItem& b) {
+        return std::abs(cands[a.index].cds - a.cut) < std::abs(cands[b.index].cds - b.cut);
+    });
+    return v;
+}
+
 } // namespace ladm

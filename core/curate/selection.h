@@ -56,4 +56,20 @@ struct SelectionResult {
 SelectionResult select_samples(const std::vector<Candidate>& candidates,
                                const SelectionRecipe& recipe);
 
+// The order a curator reviews a selection in:
+//   kept / dropped  those samples, highest CDS first
+//   borderline      every scored sample, nearest the cut of its domain first: the
+//                   threshold (per domain if set) in threshold mode, else the lowest CDS
+//                   kept in the domain (domains with nothing kept are left out)
+enum class ReviewList { Kept, Dropped, Borderline };
+std::optional<ReviewList> parse_review_list(const std::string& s);
+struct ReviewItem {
+    size_t index = 0; // into the candidates
+    bool kept = false;
+    double cut = 0; // borderline: its domain's cut (NaN otherwise)
+};
+std::vector<ReviewItem> review_order(const std::vector<Candidate>& candidates,
+                                     const SelectionRecipe& recipe, const SelectionResult& result,
+                                     ReviewList list);
+
 } // namespace ladm

@@ -5,8 +5,8 @@
 #include "core/corpus/corpus.h"
 #include "core/jobs/score_job.h"
 #include "core/model/engine.h"
-#include "core/text/tokenizer.h"
 #include "core/store/cache.h"
+#include "core/text/tokenizer.h"
 #include "tests/support/tiny_model.h"
 #include "ui/corpus_table_model.h"
 #include "ui/domain_summary_model.h"
@@ -18,6 +18,7 @@
 #include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QPlainTextEdit>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -226,6 +227,16 @@ void TestUi::fullFlow() {
     w.showSample(kept.front());
     QVERIFY(shown.wait(20000));
     QVERIFY(!w.viewer()->current().spanStarts.isEmpty());
+    { // every query span is tinted: a non-empty stretch of text with a background colour
+        const auto* text = w.viewer()->findChild<QPlainTextEdit*>();
+        QVERIFY(text);
+        const auto sel = text->extraSelections();
+        QCOMPARE(sel.size(), w.viewer()->current().spanStarts.size());
+        for (const auto& x : sel) {
+            QVERIFY2(x.cursor.hasSelection(), "a query span's tint covers no text");
+            QVERIFY(x.format.background().color() != QColor(Qt::white));
+        }
+    }
     QCOMPARE(w.viewer()->current().mass.size(),
              w.viewer()->current().spanStarts.size() * w.viewer()->current().windows);
     // the strongest distant windows of every query span: at least 2 spans back, never
@@ -296,7 +307,8 @@ void TestUi::fullFlow() {
         QProcess p;
         p.start(LADM_CLI, args);
         const bool ok = p.waitForFinished(60000) && p.exitCode() == 0;
-        if (!ok) qWarning("ladm %s: %s", qPrintable(args.join(' ')), p.readAllStandardError().data());
+        if (!ok)
+            qWarning("ladm %s: %s", qPrintable(args.join(' ')), p.readAllStandardError().data());
         return ok;
     };
     QVERIFY(ladm({"select", "--cache", m_cache, "--mode", "reference", "--budget",
@@ -356,9 +368,8 @@ void TestUi::inspectWhileScoring() {
         w.viewer()->setLayer(layer);
         w.showSample(id);
         // the layer mean at once (for a layer: marked "computing"), the layer after it
-        QTRY_VERIFY_WITH_TIMEOUT(w.viewer()->current().sampleId == id &&
-                                     !w.viewer()->current().text.isEmpty(),
-                                 1000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            w.viewer()->current().sampleId == id && !w.viewer()->current().text.isEmpty(), 1000);
         const qint64 first = t.elapsed();
         const auto& cur = w.viewer()->current();
         QVERIFY(!cur.spanStarts.isEmpty());

@@ -39,6 +39,7 @@ class TestSelection : public QObject {
     void tokenCounts();
     void recipeHoldsWhatTheModeReads();
     void quantiles();
+    void reviewOrders();
 };
 
 void TestSelection::referenceOvershoots() {
@@ -177,6 +178,37 @@ void TestSelection::quantiles() {
     QCOMPARE(quantile({3, 1, 2}, 0.5), 2.0);
     QCOMPARE(quantile({4, 1}, 0.25), 1.75);
     QCOMPARE(quantile_sorted({1, 2, 3, 4}, 1.0), 4.0);
+}
+
+// The review queues: kept / dropped by CDS, borderline nearest each domain's cut.
+void TestSelection::reviewOrders() {
+    const auto c = example();
+    SelectionRecipe rc;
+    rc.mode = SelectMode::Threshold;
+    rc.threshold = 0.6; // keeps 1 (0.9), 2 (0.8), 5 (0.7)
+    const auto res = select_samples(c, rc);
+    auto ids = [&](ReviewList l) {
+        std::vector<int64_t> out;
+        for (const auto& r : review_order(c, rc, res, l))
+            out.push_back(c[r.index].sample_id);
+        return out;
+    };
+    QCOMPARE(ids(ReviewList::Kept), (std::vector<int64_t>{1, 2, 5}));
+    QCOMPARE(ids(ReviewList::Dropped), (std::vector<int64_t>{3, 6, 4}));
+    // |CDS - 0.6|: 3 and 5 (0.1), 2 (0.2), 1 (0.3), 6 (0.4), 4 (0.5)
+    QCOMPARE(ids(ReviewList::Borderline), (std::vector<int64_t>{3, 5, 2, 1, 6, 4}));
+    for (const auto& r : review_order(c, rc, res, ReviewList::Borderline))
+        QCOMPARE(r.cut, 0.6);
+    // budget modes: the cut is the lowest kept CDS of the domain
+    SelectionRecipe top;
+    top.mode = SelectMode::Top;
+    top.top_count = 2; // 1, 2
+    const auto tres = select_samples(c, top);
+    const auto b = review_order(c, top, tres, ReviewList::Borderline);
+    QCOMPARE(int(b.size()), 4); // domain B has nothing kept: no cut there
+    QCOMPARE(c[b.front().index].sample_id, int64_t(2));
+    QCOMPARE(b.front().cut, 0.8);
+    QVERIFY(!parse_review_list("sideways"));
 }
 
 QTEST_GUILESS_MAIN(TestSelection)

@@ -24,6 +24,7 @@ class TestScoreJob : public QObject {
     void shardsPartitionTheCorpus();
     void shardTaskMarkers();
     void tokenizationFailureFailsOneSample();
+    void progressCountsSamplesOfTheIndexedTotal();
 
   private:
     QTemporaryDir m_tmp;
@@ -178,6 +179,54 @@ void TestScoreJob::tokenizationFailureFailsOneSample() {
     QVERIFY2(res->error.find("regex") != std::string::npos, res->error.c_str());
     QCOMPARE(QString::fromStdString(cache->find_sample(sum.run_id, "fine2")->status),
              QString("ok"));
+}
+
+// Progress is samples handled of the run's total (from the index pass), rising to 1; the
+// ETA comes from the recent rate and ends at 0. The index lists every sample of a shard.
+void TestScoreJob::progressCountsSamplesOfTheIndexedTotal() {
+    ScoreJobOptions o;
+    o.inputs = {m_corpus};
+    o.cache_path = path("progress.db");
+    o.params = test::small_params();
+    std::vector<ScoreJobProgress> seen;
+    ScoreJobSummary sum;
+    std::string err;
+    QVERIFY2(run_score_job(
+                 *m_scorer->engine, *m_scorer->tokenizer, o,
+                 [&](const ScoreJobProgress& p) {
+                     seen.push_back(p);
+                     return true;
+                 },
+                 nullptr, &sum, &err),
+             err.c_str());
+    QCOMPARE(int(seen.size()), 9);
+    for (size_t i = 0; i < seen.size(); ++i) {
+        QCOMPARE(seen[i].total_samples, int64_t(9));
+        QCOMPARE(seen[i].samples, int64_t(i + 1));
+        QCOMPARE(seen[i].fraction, double(i + 1) / 9);
+        QVERIFY(seen[i].chars_done <= seen[i].total_chars);
+    }
+    QCOMPARE(seen.back().chars_done, seen.back().total_chars);
+    QCOMPARE(seen.back().eta_seconds, 0.0);
+    QVERIFY(seen[4].eta_seconds > 0); // known once samples were scored
+    QVERIFY(seen.back().tokens_per_second > 0);
+
+    // index_corpus alone: every sample listed (pending), none scored.
+    std::string db = path("index.db");
+    auto cache = Cache::open(db, &err);
+    QVERIFY2(cache, err.c_str());
+    IndexSummary idx;
+    QVERIFY2(index_corpus(*cache, {m_corpus}, CorpusOptions{}, 0, 1, nullptr, nullptr, &idx, &err),
+             err.c_str());
+    QCOMPARE(idx.samples, int64_t(9));
+    QCOMPARE(cache->count_samples(0, {}), int64_t(9));
+    QCOMPARE(cache->count("results"), int64_t(0));
+    // a shard's index has only its samples
+    auto shard = Cache::open(path("index-shard.db"), &err);
+    IndexSummary part;
+    QVERIFY(index_corpus(*shard, {m_corpus}, CorpusOptions{}, 1, 3, nullptr, nullptr, &part, &err));
+    QVERIFY(part.samples > 0 && part.samples < 9);
+    QCOMPARE(shard->count_samples(0, {}), part.samples);
 }
 
 QTEST_GUILESS_MAIN(TestScoreJob)

@@ -19,6 +19,8 @@ class TestStore : public QObject {
     void runsResultsAndParams();
     void overridesAndSelections();
     void notFiniteIsNeverOk();
+    void tableQueriesListPendingSamples();
+    void runLabels();
 };
 
 void TestStore::cacheInvalidatesChangedFiles() {
@@ -73,8 +75,9 @@ void TestStore::cacheRefusesNewerSchema() {
     {
         auto c = Cache::open(path, &err);
         QVERIFY(c);
-        QVERIFY(c->raw_connection_for_tests().exec("PRAGMA user_version = 99; UPDATE meta SET value = '99' WHERE key = "
-                             "'compatible_version'"));
+        QVERIFY(c->raw_connection_for_tests().exec(
+            "PRAGMA user_version = 99; UPDATE meta SET value = '99' WHERE key = "
+            "'compatible_version'"));
     }
     QVERIFY(!Cache::open(path, &err));
     QVERIFY2(err.find("newer LADM Studio") != std::string::npos, err.c_str());
@@ -205,11 +208,124 @@ void TestStore::notFiniteIsNeverOk() {
     }
     QCOMPARE(QString::fromStdString(f.cache->result(run, f.ids[2])->status), QString("ok"));
     // A row an older version stored as ok without a score reads as a failure too.
-    auto q = f.cache->raw_connection_for_tests().prepare("UPDATE results SET cds = NULL WHERE sample_id = ?");
+    auto q = f.cache->raw_connection_for_tests().prepare(
+        "UPDATE results SET cds = NULL WHERE sample_id = ?");
     q.bind(1, f.ids[2]);
     QVERIFY(q.run());
     for (const auto& row : f.cache->results(run))
         QCOMPARE(QString::fromStdString(row.status), QString("error"));
+}
+
+// The corpus table's queries: every indexed sample, pending ones too, filtered, sorted and
+// paged; paging through any sort gives the same rows as one read.
+void TestStore::tableQueriesListPendingSamples() {
+    QTemporaryDir tmp;
+    std::string err;
+    auto cache = Cache::open(tmp.filePath("t.db").toStdString(), &err);
+    QVERIFY2(cache, err.c_str());
+    const std::string a = tmp.filePath("a.jsonl").toStdString();
+    std::ofstream(a) << "x\n";
+    FileInfo fa;
+    int64_t fid = 0, inval = 0;
+    QVERIFY(stat_file(a, &fa, &err) && cache->register_file(fa, &fid, &inval, &err));
+    std::vector<int64_t> ids;
+    for (int i = 0; i < 10; ++i) {
+        Sample s;
+        s.id = "s" + std::to_string(i);
+        s.domain = i % 2 ? "B" : "A";
+        s.chars = 100 + i;
+        s.text_hash = uint64_t(i + 1);
+        s.loc = {a, i + 1, uint64_t(i), 1};
+        ids.push_back(cache->upsert_sample(fid, s, &err));
+    }
+    QCOMPARE(cache->count_samples(0, {}), int64_t(10)); // no run yet: all pending
+    QCOMPARE(cache->status_counts(0)[kPendingStatus], int64_t(10));
+    const int64_t run = cache->run_id("fp", "{}", "v", &err, "my-model");
+    QCOMPARE(QString::fromStdString(cache->runs().front().model), QString("my-model"));
+    const double cds[] = {0.3, 0.1, 0.5, NAN, 0.2, 0.4};
+    for (int i = 0; i < 6; ++i) {
+        StoredResult r;
+        r.status = std::isnan(cds[i]) ? "too_short" : "ok";
+        r.cds = std::isnan(cds[i]) ? 0 : cds[i];
+        r.tokens = 1000 - i;
+        QVERIFY2(cache->put_result(run, ids[size_t(7 - i)], r, &err), err.c_str()); // s7..s2
+    }
+    const auto all = cache->sample_rows(run, {}, 0, 100);
+    QCOMPARE(all.size(), size_t(10));
+    int pending = 0;
+    for (const auto& r : all)
+        pending += r.status == kPendingStatus;
+    QCOMPARE(pending, 4);
+    QCOMPARE(QString::fromStdString(all[0].status), QString("pending")); // s0
+    QCOMPARE(all[0].chars, int64_t(100));
+    QVERIFY(std::isnan(all[0].cds));
+    QCOMPARE(cache->status_counts(run)["ok"], int64_t(5));
+    QCOMPARE(cache->status_counts(run)[kPendingStatus], int64_t(4));
+    SampleFilter pend;
+    pend.status = kPendingStatus;
+    QCOMPARE(cache->count_samples(run, pend), int64_t(4));
+    SampleFilter domB;
+    domB.domain = "B";
+    QCOMPARE(cache->count_samples(run, domB), int64_t(5));
+    SampleFilter high;
+    high.min_cds = 0.25;
+    QCOMPARE(cache->count_samples(run, high), int64_t(3));
+
+    // CDS descending: the scored ones by CDS, then the pending ones in corpus order.
+    SampleQuery q;
+    q.sort = SampleSort::Cds;
+    q.descending = true;
+    QStringList keys;
+    for (const auto& r : cache->sample_rows(run, q, 0, 100))
+        keys << QString::fromStdString(r.key);
+    QCOMPARE(keys.join(","), QString("s5,s2,s7,s3,s6,s4,s0,s1,s8,s9"));
+    // Any sort, any page size: the pages put together are the one read.
+    for (auto sort : {SampleSort::Corpus, SampleSort::Domain, SampleSort::Tokens, SampleSort::Cds,
+                      SampleSort::Status, SampleSort::Decision})
+        for (bool desc : {false, true})
+            for (const SampleFilter& f : {SampleFilter{}, domB, pend, high}) {
+                const SampleQuery pq{f, sort, desc};
+                const auto whole = cache->sample_rows(run, pq, 0, 100);
+                QCOMPARE(int64_t(whole.size()), cache->count_samples(run, f));
+                std::vector<int64_t> paged, expect;
+                for (int64_t off = 0; off < 12; off += 3)
+                    for (const auto& r : cache->sample_rows(run, pq, off, 3))
+                        paged.push_back(r.sample_id);
+                for (const auto& r : whole)
+                    expect.push_back(r.sample_id);
+                QCOMPARE(paged, expect);
+            }
+    // Pending only, sorted by a result column: the pending samples.
+    QCOMPARE(cache->sample_rows(run, SampleQuery{pend, SampleSort::Cds, true}, 0, 100).size(),
+             size_t(4));
+    // A sample's location, scored or not.
+    const auto s0 = cache->sample(ids[0]);
+    QVERIFY(s0);
+    QCOMPARE(QString::fromStdString(s0->key), QString("s0"));
+    QCOMPARE(s0->loc.line, int64_t(1));
+    QVERIFY(!cache->sample(99999));
+    QCOMPARE(cache->domains(), (std::vector<std::string>{"A", "B"}));
+}
+
+void TestStore::runLabels() {
+    RunInfo r;
+    r.id = 3;
+    r.model = "calculator";
+    r.params = params_json(LadmParams{});
+    r.created = "2026-12-03T17:20:05Z";
+    r.results = 200;
+    QCOMPARE(QString::fromStdString(run_label(r)),
+             QString("run 3: calculator, default parameters (2026-12-03 17:20 UTC), 200 results"));
+    LadmParams p;
+    p.span = 64;
+    p.max_len = 8192;
+    r.params = params_json(p);
+    r.model.clear();
+    r.fingerprint = "a5166efddd547c1c";
+    QCOMPARE(QString::fromStdString(run_label(r)),
+             QString("run 3: model a5166efd, span 64, max_len 8192 (2026-12-03 17:20 UTC), 200 "
+                     "results"));
+    QCOMPARE(QString::fromStdString(model_name("/x/y/calculator/")), QString("calculator"));
 }
 
 QTEST_APPLESS_MAIN(TestStore)

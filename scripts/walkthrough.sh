@@ -78,5 +78,6 @@ kill "$APP" 2>/dev/null || true
 wait "$APP" 2>/dev/null || true
 APP=
 echo "event-loop stalls reported by the app (--report-stalls, 5 s windows):"
+grep "event loop" "$WORK/app.err" | sed 's/^/  /'
 grep "event loop" "$WORK/app.err" | awk '{ if ($5 > m) m = $5; n++ } END { printf "  %d windows, longest stall %d ms\n", n, m }'
 grep -v "event loop\|QStandardPaths" "$WORK/app.err" | head -5 || true

@@ -8,6 +8,7 @@
 #include <QWidget>
 
 class QAbstractAxis;
+class QBoxPlotSeries;
 class QChart;
 class QCheckBox;
 class QChartView;
@@ -30,6 +31,9 @@ class DistributionView : public QWidget {
   Q_SIGNALS:
     void thresholdChanged(double t);
 
+  protected:
+    void showEvent(QShowEvent* e) override;
+
   private:
     void rebuild();
     void moveThresholdLine();
@@ -42,6 +46,10 @@ class DistributionView : public QWidget {
     QAbstractAxis* m_axisX = nullptr;
     QValueAxis* m_axisY = nullptr;
     QLineSeries* m_thresholdLine = nullptr;
+    QList<QLineSeries*> m_series; // the histogram's, in the order of m_seriesNames
+    QStringList m_seriesNames, m_boxDomains;
+    bool m_shownLog = false, m_dirty = false;
+    QBoxPlotSeries* m_boxSeries = nullptr;
     QComboBox* m_domain;
     QCheckBox* m_logX;
     QCheckBox* m_overlay;

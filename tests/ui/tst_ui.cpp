@@ -347,6 +347,16 @@ void TestUi::inspectWhileScoring() {
     // The whole corpus is listed (pending) before it is scored.
     QTRY_COMPARE_WITH_TIMEOUT(w.tableModel()->totalRows(), qint64(24), 20000);
     QTRY_VERIFY_WITH_TIMEOUT(w.tableModel()->statusCounts().value("pending") > 0, 20000);
+    { // a pending sample's text opens before it is scored
+        const RowData* last = w.tableModel()->rowData(23);
+        QVERIFY(last);
+        QCOMPARE(last->status, QString("pending"));
+        w.showSample(last->sampleId);
+        QTRY_VERIFY_WITH_TIMEOUT(w.viewer()->current().sampleId == last->sampleId, 1000);
+        QCOMPARE(w.viewer()->current().status, QString("pending"));
+        QVERIFY(w.viewer()->current().text.size() >= 8000);
+        QVERIFY(w.viewer()->current().spanStarts.isEmpty());
+    }
 
     std::string err;
     auto reader = Cache::open(cache.toStdString(), &err);

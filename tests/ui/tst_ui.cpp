@@ -41,6 +41,19 @@ class TestUi : public QObject {
     void inspectWhileScoring();
 
   private:
+    // The app on the tiny model, scoring `corpus` into `cache` as soon as it starts.
+    StudioOptions scoringOptions(const QString& corpus, const QString& cache) const {
+        StudioOptions o;
+        o.modelDir = m_model;
+        o.inputs = {corpus};
+        o.cachePath = cache;
+        o.startScoring = true;
+        o.params.span = 16;
+        o.params.d_afs = 2;
+        o.params.d_cds = 2;
+        o.device = "cpu";
+        return o;
+    }
     QTemporaryDir m_tmp;
     QString m_model, m_corpus, m_cache;
 };
@@ -150,15 +163,7 @@ void TestUi::summaryModelUnderTester() {
 }
 
 void TestUi::fullFlow() {
-    StudioOptions o;
-    o.modelDir = m_model;
-    o.inputs = {m_corpus};
-    o.cachePath = m_cache;
-    o.startScoring = true;
-    o.params.span = 16;
-    o.params.d_afs = 2;
-    o.params.d_cds = 2;
-    o.device = "cpu";
+    const StudioOptions o = scoringOptions(m_corpus, m_cache);
     MainWindow w(o);
     w.show();
     QAbstractItemModelTester tester(w.tableModel(),
@@ -329,15 +334,7 @@ void TestUi::inspectWhileScoring() {
     QProcess fx;
     fx.start(LADM_FIXTURE, {"corpus", corpus, "24", "8000", "11"});
     QVERIFY(fx.waitForFinished() && fx.exitCode() == 0);
-    StudioOptions o;
-    o.modelDir = m_model;
-    o.inputs = {corpus};
-    o.cachePath = cache;
-    o.startScoring = true;
-    o.params.span = 16;
-    o.params.d_afs = 2;
-    o.params.d_cds = 2;
-    o.device = "cpu";
+    const StudioOptions o = scoringOptions(corpus, cache);
     MainWindow w(o);
     w.show();
     QElapsedTimer runClock;

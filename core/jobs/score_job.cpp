@@ -141,18 +141,32 @@ bool index_corpus(Cache& cache, const std::vector<std::string>& inputs, const Co
                   std::string* error) {
     RegisteredReader r(cache, on_problem);
     if (!r.open(inputs, corpus, error)) return false;
+    // Samples are stored 1,000 to a transaction (one each would cost a commit per sample).
+    std::vector<Sample> batch;
+    int64_t batch_file = 0;
+    auto flush = [&] {
+        const bool ok = batch.empty() || cache.upsert_samples(batch_file, batch, error);
+        batch.clear();
+        return ok;
+    };
     Sample s;
     while (r.reader->next(&s)) {
         if (!r.file_error.empty()) break;
         if (shard_count > 1 && shard_of(s.id, shard_count) != shard_index) continue;
-        if (!cache.upsert_sample(r.file_id, s, error)) return false;
+        if (r.file_id != batch_file && !flush()) return false;
+        batch_file = r.file_id;
         ++sum->samples;
         sum->chars += s.chars;
+        s.text.clear(); // only the location and the hash are stored
+        s.input_ids.clear();
+        batch.push_back(std::move(s));
+        if (batch.size() >= 1000 && !flush()) return false;
         if (progress && sum->samples % 256 == 0 && !progress(sum->samples)) {
             r.reader->flush_index();
             break;
         }
     }
+    if (!flush()) return false;
     sum->invalidated = r.invalidated;
     if (!r.file_error.empty()) {
         *error = r.file_error;

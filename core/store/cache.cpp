@@ -338,6 +338,14 @@ int64_t Cache::upsert_sample(int64_t file_id, const Sample& s, std::string* erro
     return m_db->last_insert_rowid();
 }
 
+bool Cache::upsert_samples(int64_t file_id, const std::vector<Sample>& samples,
+                           std::string* error) {
+    sql::Transaction tx(*m_db); // rolls back unless committed
+    for (const auto& s : samples)
+        if (!upsert_sample(file_id, s, error)) return false;
+    return tx.commit(error);
+}
+
 int64_t Cache::run_id(const std::string& fingerprint, const std::string& params,
                       const std::string& version, std::string* error, const std::string& model) {
     auto q = m_db->prepare("SELECT id, model FROM runs WHERE model_fingerprint = ? AND params = ? "

@@ -110,6 +110,8 @@ class Cache {
     std::vector<AccessPoint> access_points(const std::string& path);
     // Inserts or updates a sample; returns its row id (0 on error).
     int64_t upsert_sample(int64_t file_id, const Sample& s, std::string* error);
+    // The same for many samples of one file, in one transaction (indexing a corpus).
+    bool upsert_samples(int64_t file_id, const std::vector<Sample>& samples, std::string* error);
     int64_t run_id(const std::string& fingerprint, const std::string& params,
                    const std::string& code_version, std::string* error,
                    const std::string& model = {});

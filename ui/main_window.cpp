@@ -130,6 +130,7 @@ MainWindow::~MainWindow() {
     }
     m_thread->wait();
     m_inspectThread->wait();
+    *m_indexCancel = true; // an index pass stops within 256 records
     m_indexFuture.waitForFinished();
 }
 
@@ -444,8 +445,14 @@ void MainWindow::setRun(qint64 run) {
 // The whole corpus into the cache's index, in the background: every sample is listed (and
 // its text can be read) before it is scored. Scoring may run meanwhile.
 void MainWindow::startIndexing() {
-    if (m_inputs.isEmpty() || m_cachePath.isEmpty() || m_indexing) return;
+    if (m_inputs.isEmpty() || m_cachePath.isEmpty()) return;
+    if (m_indexing) { // another corpus is being indexed: stop it, then index this one
+        *m_indexCancel = true;
+        m_indexAgain = true;
+        return;
+    }
     m_indexing = true;
+    m_indexCancel = std::make_shared<std::atomic<bool>>(false);
     m_countsLabel->setText(tr("indexing..."));
     std::vector<std::string> inputs;
     for (const auto& i : m_inputs)
@@ -460,14 +467,20 @@ void MainWindow::startIndexing() {
             addProblem(p);
         m_table->refresh();
         Q_EMIT indexingFinished();
+        if (m_indexAgain) {
+            m_indexAgain = false;
+            startIndexing();
+        }
     });
-    m_indexFuture = QtConcurrent::run([inputs, path] {
+    auto cancel = m_indexCancel;
+    m_indexFuture = QtConcurrent::run([inputs, path, cancel] {
         QStringList r;
         std::string err;
         auto cache = Cache::open(path, &err);
         IndexSummary sum;
         if (!cache || !index_corpus(
-                          *cache, inputs, CorpusOptions{}, 0, 1, nullptr,
+                          *cache, inputs, CorpusOptions{}, 0, 1,
+                          [cancel](int64_t) { return !cancel->load(); },
                           [&](const Problem& p) {
                               r << QString("%1: %2: %3")
                                        .arg(QString::fromStdString(p.where()),

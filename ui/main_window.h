@@ -14,6 +14,7 @@
 #include <QSet>
 #include <QStringList>
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -130,6 +131,8 @@ class MainWindow : public QMainWindow {
     qint64 m_run = 0;
     bool m_scoring = false, m_modelReady = false, m_indexing = false, m_exporting = false;
     QFuture<QStringList> m_indexFuture;
+    std::shared_ptr<std::atomic<bool>> m_indexCancel = std::make_shared<std::atomic<bool>>(false);
+    bool m_indexAgain = false;
     QSet<QString> m_problemSet; // each problem listed once (indexing and scoring both read)
     int m_layers = 0;
     QString m_modelDir;

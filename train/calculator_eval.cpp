@@ -2,6 +2,7 @@
 
 #include "core/corpus/source_text.h"
 #include "core/model/engine.h"
+#include "core/text/lexical.h"
 #include "core/text/tokenizer.h"
 #include "train/calculator_curriculum.h"
 
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -25,6 +27,15 @@ double roc_auc(const std::vector<double>& pos, const std::vector<double>& neg) {
         for (double n : neg)
             wins += p > n ? 1.0 : p == n ? 0.5 : 0.0;
     return wins / (double(pos.size()) * double(neg.size()));
+}
+
+double auc_standard_error(double a, size_t n_pos, size_t n_neg) {
+    if (n_pos == 0 || n_neg == 0) return 0;
+    const double q1 = a / (2 - a), q2 = 2 * a * a / (1 + a);
+    const double v =
+        (a * (1 - a) + (double(n_pos) - 1) * (q1 - a * a) + (double(n_neg) - 1) * (q2 - a * a)) /
+        (double(n_pos) * double(n_neg));
+    return std::sqrt(std::max(0.0, v));
 }
 
 std::map<std::string, double> roc_auc_per_group(const std::vector<double>& pos,
@@ -291,6 +302,21 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
     std::vector<std::string> pair_domain;
     if (!build_eval_pairs(o, *tok, &pairs, &pair_domain, error)) return false;
     if (!evaluate_pairs(o, pairs, pair_domain, progress, res, error)) return false;
+    // The model-free baseline on the same texts.
+    std::vector<std::vector<Word>> words;
+    DocumentFrequencies df;
+    for (const auto& [c, s] : pairs)
+        for (const auto* ids : {&c, &s})
+            df.add(words.emplace_back(words_of(tok->decode(*ids))));
+    for (size_t k = 0; k < pairs.size(); ++k) {
+        res->lexical_coherent.push_back(
+            lexical_dependency(words[2 * k], df, res->lexical_distance));
+        res->lexical_spliced.push_back(
+            lexical_dependency(words[2 * k + 1], df, res->lexical_distance));
+    }
+    res->lexical_auc = roc_auc(res->lexical_coherent, res->lexical_spliced);
+    res->lexical_auc_per_domain =
+        roc_auc_per_group(res->lexical_coherent, res->lexical_spliced, res->domains);
     res->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return true;
 }
@@ -320,6 +346,7 @@ nlohmann::json eval_record(const EvalOptions& o, const EvalResult& r) {
             {"query_scale", o.query_scale},
             {"attention", o.target_attention ? "training targets" : "model"},
             {"auc", r.auc},
+            {"auc_se", auc_standard_error(r.auc, r.coherent.size(), r.spliced.size())},
             {"auc_per_layer", r.auc_per_layer},
             {"pairs_per_domain", r.pairs_per_domain},
             {"auc_per_domain", r.auc_per_domain},
@@ -327,6 +354,16 @@ nlohmann::json eval_record(const EvalOptions& o, const EvalResult& r) {
             {"mean_cds_spliced", r.mean_spliced},
             {"mean_cds_per_domain", means},
             {"pair_scores", pairs},
+            {"lexical_baseline",
+             {{"definition", "IDF-weighted share of words whose previous occurrence lies more "
+                             "than min_distance_chars characters back (IDF over the pairs)"},
+              {"min_distance_chars", r.lexical_distance},
+              {"auc", r.lexical_auc},
+              {"auc_se", auc_standard_error(r.lexical_auc, r.lexical_coherent.size(),
+                                            r.lexical_spliced.size())},
+              {"auc_per_domain", r.lexical_auc_per_domain},
+              {"coherent", r.lexical_coherent},
+              {"spliced", r.lexical_spliced}}},
             {"ladm_params", ladm_params_record(o.params)}};
 }
 

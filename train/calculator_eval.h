@@ -48,6 +48,13 @@ struct EvalResult {
     std::vector<std::string> domains;  // [pair]
     std::map<std::string, int> pairs_per_domain;
     std::map<std::string, double> auc_per_domain; // the AUC within each domain's pairs
+    // The model-free baseline on the same pairs (core/text/lexical.h): the IDF-weighted
+    // share of words whose previous occurrence lies more than lexical_distance characters
+    // back, IDF over the pairs' decoded texts. Filled by evaluate_calculator.
+    int64_t lexical_distance = 3000;
+    std::vector<double> lexical_coherent, lexical_spliced;
+    double lexical_auc = 0;
+    std::map<std::string, double> lexical_auc_per_domain;
     double seconds = 0;
 };
 
@@ -81,6 +88,8 @@ double target_attention_cds(const std::vector<int32_t>& s, const std::vector<flo
 
 // Mann-Whitney AUC of a (positives) over b (negatives).
 double roc_auc(const std::vector<double>& pos, const std::vector<double>& neg);
+// Hanley and McNeil's (1982) standard error of an AUC from n_pos and n_neg scores.
+double auc_standard_error(double auc, size_t n_pos, size_t n_neg);
 
 // roc_auc within each group of pairs: pair k is (pos[k], neg[k]) in group[k].
 std::map<std::string, double> roc_auc_per_group(const std::vector<double>& pos,

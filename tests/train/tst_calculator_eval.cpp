@@ -43,6 +43,11 @@ void TestCalculatorEval::rocAuc() {
     QCOMPARE(g.at("a"), 0.75);
     QCOMPARE(g.at("b"), 0.0);
     QCOMPARE(roc_auc(pos, neg), 4.0 / 9.0);
+    // Hanley-McNeil: AUC 0.5 over 40 + 40 scores -> sqrt((0.25 + 78 / 12) / 1600)
+    QVERIFY(std::abs(auc_standard_error(0.5, 40, 40) - std::sqrt((0.25 + 78.0 / 12) / 1600)) <
+            1e-12);
+    QCOMPARE(auc_standard_error(1.0, 40, 40), 0.0);
+    QCOMPARE(auc_standard_error(0.7, 0, 40), 0.0);
 }
 
 void TestCalculatorEval::splicedControl() {

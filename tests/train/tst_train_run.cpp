@@ -312,9 +312,18 @@ void TestTrainRun::trainExportResume() {
         QCOMPARE(int(c.size()), n);
         QCOMPARE(er.auc_per_domain.at(dom), roc_auc(c, s));
     }
+    // the lexical baseline on the same pairs: one score per side, its AUC over them
+    QCOMPARE(int(er.lexical_coherent.size()), er.pairs);
+    QCOMPARE(int(er.lexical_spliced.size()), er.pairs);
+    for (int k = 0; k < er.pairs; ++k)
+        QVERIFY(er.lexical_coherent[size_t(k)] >= 0 && er.lexical_coherent[size_t(k)] <= 1);
+    QCOMPARE(er.lexical_auc, roc_auc(er.lexical_coherent, er.lexical_spliced));
     // what eval-calculator prints: every pair's scores, and each domain's means of them
     {
         const auto rec = eval_record(eo2, er);
+        QCOMPARE(rec.at("lexical_baseline").at("auc").get<double>(), er.lexical_auc);
+        QCOMPARE(rec.at("auc_se").get<double>(),
+                 auc_standard_error(er.auc, er.coherent.size(), er.spliced.size()));
         QCOMPARE(rec.at("auc").get<double>(), er.auc);
         QCOMPARE(rec.at("documents").get<std::string>(), std::string("held-out"));
         const auto& ps = rec.at("pair_scores");

@@ -92,8 +92,10 @@ bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
     std::map<std::string, std::vector<std::vector<int32_t>>> by_domain; // the chosen side's
     for (const auto& f : files) {
         if (is_held_out(f, o.held_out_fraction) == o.training_documents) continue;
-        const std::string text = read_text_file(f);
+        if (!o.kind.empty() && text_domain(f) != o.kind) continue;
+        std::string text = read_text_file(f);
         if (text.size() < 200) continue;
+        if (o.ascii_punct) text = ascii_punctuation(text);
         by_domain[text_domain(f)].push_back(tok.encode(text, false).ids);
     }
     const int64_t body = o.tokens - 1; // BOS first
@@ -129,10 +131,10 @@ bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
         size_t n = 0;
         for (const auto& [_, d] : by_domain)
             n += d.size();
-        *error = "no pairs: " + std::to_string(n) +
-                 (o.training_documents ? " training" : " held-out") +
-                 " documents; a pair needs one of " + std::to_string(o.tokens) +
-                 " tokens and 2 more in its domain (try --tokens smaller)";
+        *error =
+            "no pairs: " + std::to_string(n) + (o.training_documents ? " training" : " held-out") +
+            (o.kind.empty() ? "" : " " + o.kind) + " documents; a pair needs one of " +
+            std::to_string(o.tokens) + " tokens and 2 more in its domain (try --tokens smaller)";
         return false;
     }
     return true;
@@ -345,6 +347,8 @@ nlohmann::json eval_record(const EvalOptions& o, const EvalResult& r) {
             {"documents", o.training_documents ? "training" : "held-out"},
             {"query_scale", o.query_scale},
             {"attention", o.target_attention ? "training targets" : "model"},
+            {"kind", o.kind.empty() ? nlohmann::json("all") : nlohmann::json(o.kind)},
+            {"ascii_punct", o.ascii_punct},
             {"auc", r.auc},
             {"auc_se", auc_standard_error(r.auc, r.coherent.size(), r.spliced.size())},
             {"auc_per_layer", r.auc_per_layer},

@@ -28,6 +28,12 @@ struct EvalOptions {
     bool training_documents = false;
     int pairs = 40;
     int tokens = 8192; // per sample (BOS included)
+    // Only this kind of text (text_domain: Licenses, Changelogs, C-headers, Python, or a
+    // folder); "" = every kind, taken in turn.
+    std::string kind;
+    // Typographic punctuation mapped to ASCII before tokenizing (ascii_punctuation): a score
+    // that follows a text's quote style moves between the two runs.
+    bool ascii_punct = false;
     LadmParams params;
     uint64_t seed = 1;
     double query_scale = 1.0; // EngineOptions::query_scale (a diagnostic of attention sharpness)

@@ -91,4 +91,71 @@ double lexical_dependency(const std::vector<Word>& words, const DocumentFrequenc
     return all > 0 ? far / all : 0.0;
 }
 
+std::string ascii_punctuation(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (size_t i = 0; i < text.size();) {
+        const size_t n = utf8::valid_sequence_length(text, i);
+        if (n <= 1) { // ASCII, or an invalid byte: as it is
+            out += text[i++];
+            continue;
+        }
+        size_t j = i;
+        const char32_t c = utf8::next(text, j);
+        const char* to = nullptr;
+        switch (c) {
+        case 0x2018:
+        case 0x2019:
+        case 0x201A:
+        case 0x201B:
+        case 0x2032:
+        case 0x2035:
+        case 0x2039:
+        case 0x203A:
+            to = "'";
+            break;
+        case 0x201C:
+        case 0x201D:
+        case 0x201E:
+        case 0x201F:
+        case 0x2033:
+        case 0x2036:
+        case 0x00AB:
+        case 0x00BB:
+            to = "\"";
+            break;
+        case 0x2010:
+        case 0x2011:
+        case 0x2012:
+        case 0x2013:
+        case 0x2014:
+        case 0x2015:
+        case 0x2212:
+            to = "-";
+            break;
+        case 0x2026:
+            to = "...";
+            break;
+        case 0x00A0:
+        case 0x2002:
+        case 0x2003:
+        case 0x2007:
+        case 0x2009:
+        case 0x200A:
+        case 0x202F:
+        case 0x3000:
+            to = " ";
+            break;
+        default:
+            break;
+        }
+        if (to)
+            out += to;
+        else
+            out.append(text.substr(i, n));
+        i += n;
+    }
+    return out;
+}
+
 } // namespace ladm

@@ -44,4 +44,10 @@ class DocumentFrequencies {
 double lexical_dependency(const std::vector<Word>& words, const DocumentFrequencies& df,
                           int64_t min_distance);
 
+// Typographic punctuation as ASCII: curly quotes and primes to ' and ", guillemets to ",
+// dashes to -, the ellipsis to ..., no-break and other Unicode spaces to a space. The rest
+// of the text (invalid bytes included) is left as it is. For checking that a score does
+// not follow a text's quote style (eval-calculator --ascii-punct).
+std::string ascii_punctuation(std::string_view text);
+
 } // namespace ladm

@@ -16,6 +16,7 @@ class TestLexical : public QObject {
     void wordsAndOffsets();
     void handWorked();
     void matchesNaive();
+    void asciiPunctuation();
 };
 
 void TestLexical::wordsAndOffsets() {
@@ -99,6 +100,17 @@ void TestLexical::matchesNaive() {
                     QString("doc %1, D %2: %3 vs naive %4").arg(d).arg(D).arg(got).arg(naive)));
         }
     }
+}
+
+void TestLexical::asciiPunctuation() {
+    QCOMPARE(
+        QString::fromStdString(ascii_punctuation(
+            "\u201cIt\u2019s\u201d \u2014 she said\u2026 \u00abnon\u00bb 3\u00a0km \u2018a\u2019")),
+        QString("\"It's\" - she said... \"non\" 3 km 'a'"));
+    // everything else as it is, invalid bytes included
+    const std::string other = "na\u00efve \u00fcber \xff x \u4e2d";
+    QCOMPARE(ascii_punctuation(other), other);
+    QCOMPARE(ascii_punctuation(""), std::string());
 }
 
 QTEST_APPLESS_MAIN(TestLexical)

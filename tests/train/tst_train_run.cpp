@@ -312,6 +312,24 @@ void TestTrainRun::trainExportResume() {
         QCOMPARE(int(c.size()), n);
         QCOMPARE(er.auc_per_domain.at(dom), roc_auc(c, s));
     }
+    // one kind only; and the same pairs with ASCII punctuation (this text has none to map)
+    {
+        EvalOptions k = eo2;
+        k.kind = er.domains.front();
+        EvalResult kr;
+        QVERIFY2(evaluate_calculator(k, {}, &kr, &err), err.c_str());
+        for (const auto& d : kr.domains)
+            QCOMPARE(d, k.kind);
+        k.kind = "Novels";
+        QVERIFY(!evaluate_calculator(k, {}, &kr, &err));
+        QVERIFY2(QString::fromStdString(err).contains("Novels"), err.c_str());
+        EvalOptions ap = eo2;
+        ap.ascii_punct = true;
+        EvalResult ar;
+        QVERIFY2(evaluate_calculator(ap, {}, &ar, &err), err.c_str());
+        QCOMPARE(ar.coherent, er.coherent);
+        QCOMPARE(eval_record(ap, ar).at("ascii_punct").get<bool>(), true);
+    }
     // the lexical baseline on the same pairs: one score per side, its AUC over them
     QCOMPARE(int(er.lexical_coherent.size()), er.pairs);
     QCOMPARE(int(er.lexical_spliced.size()), er.pairs);

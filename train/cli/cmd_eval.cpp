@@ -13,7 +13,8 @@ namespace {
 const char* kHelp =
     R"(usage: ladm eval-calculator --model DIR [--pairs N] [--tokens N] [--span C] [--seed N]
                             [--held-out F] [--query-scale X] [--training-documents]
-                            [--target-attention] [--text FILE]...
+                            [--target-attention] [--kind KIND] [--ascii-punct]
+                            [--text FILE]...
 
 Scores held-out documents (the hash split train-calculator used: --held-out defaults to
 the share recorded in DIR/config.json by train-calculator, else 0.10)
@@ -30,12 +31,19 @@ uses; not an evaluation).
 --target-attention: score the pairs with the attention train-calculator's supervision
 asks for (each query on earlier occurrences of its token, weighted by rarity, else BOS;
 the recipe recorded in DIR/config.json) instead of the model's: the recipe's ceiling.
+--kind KIND: pairs of that kind of text only (Licenses, Changelogs, C-headers, Python,
+or the folder of --text files).
+--ascii-punct: typographic quotes, dashes, ellipses and Unicode spaces as ASCII before
+tokenizing; run with and without it to see whether CDS follows a text's quote style.
+"lexical_baseline" is a model-free score on the same pairs: the IDF-weighted share of
+words whose previous occurrence lies more than 3,000 characters back. "auc_se" is the
+Hanley-McNeil standard error.
 )";
 } // namespace
 
 int cmd_eval_calculator(const std::vector<std::string>& argv) {
-    Args a(argv, {"help", "training-documents", "target-attention"},
-           {"model", "pairs", "tokens", "span", "seed", "held-out", "text", "query-scale"});
+    Args a(argv, {"help", "training-documents", "target-attention", "ascii-punct"},
+           {"model", "pairs", "tokens", "span", "seed", "held-out", "text", "query-scale", "kind"});
     if (a.flag("help")) {
         std::cout << kHelp;
         return kOk;
@@ -50,6 +58,8 @@ int cmd_eval_calculator(const std::vector<std::string>& argv) {
     o.text_files = a.all("text");
     o.training_documents = a.flag("training-documents");
     o.target_attention = a.flag("target-attention");
+    o.ascii_punct = a.flag("ascii-punct");
+    if (auto k = a.get("kind")) o.kind = *k;
     try {
         if (auto v = a.get("pairs")) o.pairs = std::stoi(*v);
         if (auto v = a.get("tokens")) o.tokens = std::stoi(*v);

@@ -154,6 +154,7 @@ bool calibrate_query_scale(const CalibrationOptions& o,
     eo.text_files = o.text_files;
     eo.held_out_fraction = o.held_out_fraction;
     eo.training_documents = true;
+    eo.exclude_kinds = o.exclude_kinds;
     eo.pairs = o.pairs;
     eo.params = o.params;
     eo.seed = o.seed;

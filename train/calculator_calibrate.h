@@ -31,7 +31,8 @@ struct CalibrationOptions {
     int pairs = 40;                         // per length
     LadmParams params;                      // span, d_afs, d_cds (max_len: each length)
     uint64_t seed = 1;
-    bool write = true; // false: measure and report only
+    bool write = true;                      // false: measure and report only
+    std::vector<std::string> exclude_kinds; // kinds the model must not see (--leave-out)
 };
 
 struct CalibrationResult {

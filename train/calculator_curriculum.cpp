@@ -173,6 +173,11 @@ std::vector<std::string> calculator_text_files(const std::vector<std::string>& g
     return unique_content(given.empty() ? default_training_files() : given);
 }
 
+bool is_left_out(const std::string& path, const std::vector<std::string>& kinds) {
+    return !kinds.empty() &&
+           std::find(kinds.begin(), kinds.end(), text_domain(path)) != kinds.end();
+}
+
 bool is_held_out(const std::string& path, double held_out_fraction) {
     return double(XXH3_64bits(path.data(), path.size()) % 10000) < held_out_fraction * 10000;
 }

@@ -107,6 +107,8 @@ std::vector<std::string> calculator_text_files(const std::vector<std::string>& g
 // whatever other files there are, and a smaller share's held-out files are within a
 // larger one's.
 bool is_held_out(const std::string& path, double held_out_fraction);
+// Whether the file's kind (text_domain) is one of `kinds` (train-calculator --leave-out).
+bool is_left_out(const std::string& path, const std::vector<std::string>& kinds);
 
 // The long-range attention targets for one training sequence s (BOS first): out is
 // row-major [T x T], zeroed by the caller. Row i puts weight match_weight[i] on every

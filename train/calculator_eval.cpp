@@ -60,6 +60,18 @@ double recorded_held_out_fraction(const std::string& dir, double fallback) {
                : fallback;
 }
 
+std::vector<std::string> recorded_leave_out(const std::string& dir) {
+    std::ifstream f(dir + "/config.json");
+    const auto j = nlohmann::json::parse(f, nullptr, false);
+    std::vector<std::string> out;
+    if (j.is_discarded() || !j.is_object() || !j.contains("ladm_studio_training")) return out;
+    const auto& t = j["ladm_studio_training"];
+    if (t.is_object() && t.contains("leave_out") && t["leave_out"].is_array())
+        for (const auto& k : t["leave_out"])
+            if (k.is_string()) out.push_back(k.get<std::string>());
+    return out;
+}
+
 std::vector<int32_t> spliced_control(const std::vector<std::vector<int32_t>>& docs, size_t exclude,
                                      int64_t tokens, std::mt19937_64& rng,
                                      std::vector<size_t>* sources) {
@@ -91,8 +103,10 @@ bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
     const auto files = calculator_text_files(o.text_files);
     std::map<std::string, std::vector<std::vector<int32_t>>> by_domain; // the chosen side's
     for (const auto& f : files) {
-        if (is_held_out(f, o.held_out_fraction) == o.training_documents) continue;
+        if (!o.all_documents && is_held_out(f, o.held_out_fraction) == o.training_documents)
+            continue;
         if (!o.kind.empty() && text_domain(f) != o.kind) continue;
+        if (is_left_out(f, o.exclude_kinds)) continue;
         std::string text = read_text_file(f);
         if (text.size() < 200) continue;
         if (o.ascii_punct) text = ascii_punctuation(text);
@@ -183,8 +197,9 @@ bool target_weights(const EvalOptions& o, std::map<std::string, std::vector<floa
     }
     std::vector<std::vector<int32_t>> docs;
     std::vector<std::string> kinds;
+    const auto left_out = recorded_leave_out(o.model_dir); // as train-calculator measured it
     for (const auto& file : calculator_text_files(o.text_files)) {
-        if (is_held_out(file, o.held_out_fraction)) continue;
+        if (is_held_out(file, o.held_out_fraction) || is_left_out(file, left_out)) continue;
         const std::string text = read_text_file(file);
         if (text.size() < 200) continue; // as train-calculator
         docs.push_back(tok->encode(text, false).ids);
@@ -349,6 +364,8 @@ nlohmann::json eval_record(const EvalOptions& o, const EvalResult& r) {
             {"attention", o.target_attention ? "training targets" : "model"},
             {"kind", o.kind.empty() ? nlohmann::json("all") : nlohmann::json(o.kind)},
             {"ascii_punct", o.ascii_punct},
+            {"documents_of_kind",
+             o.all_documents ? "all (a kind the model never saw)" : "the chosen side of the split"},
             {"auc", r.auc},
             {"auc_se", auc_standard_error(r.auc, r.coherent.size(), r.spliced.size())},
             {"auc_per_layer", r.auc_per_layer},

@@ -34,6 +34,10 @@ struct EvalOptions {
     // Typographic punctuation mapped to ASCII before tokenizing (ascii_punctuation): a score
     // that follows a text's quote style moves between the two runs.
     bool ascii_punct = false;
+    std::vector<std::string> exclude_kinds; // kinds whose documents make no pairs
+    // Pairs from every document, both sides of the split: for a kind the model was trained
+    // without (train-calculator --leave-out), none of which it has seen.
+    bool all_documents = false;
     LadmParams params;
     uint64_t seed = 1;
     double query_scale = 1.0; // EngineOptions::query_scale (a diagnostic of attention sharpness)
@@ -85,6 +89,8 @@ bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
 // so the evaluation uses the files that training left out; fallback when the checkpoint
 // was not made by train-calculator.
 double recorded_held_out_fraction(const std::string& dir, double fallback);
+// The kinds train-calculator --leave-out kept out of the model in dir (config.json).
+std::vector<std::string> recorded_leave_out(const std::string& dir);
 
 // The CDS (one layer) of attention that does exactly what train-calculator's supervision
 // asks: each query i of a span puts match_weight[i] on every occurrence of its token

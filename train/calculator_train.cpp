@@ -94,6 +94,10 @@ bool train_calculator(const TrainOptions& o,
         for (const auto& f : files) {
             std::string t = read_text_file(f);
             if (t.size() < 200) continue;
+            if (is_left_out(f, o.leave_out)) {
+                sources << "left-out " << t.size() << " " << f << "\n";
+                continue;
+            }
             const bool held = is_held_out(f, o.held_out_fraction);
             sources << (held ? "held-out " : "train ") << t.size() << " " << f << "\n";
             (held ? held_text : train_text).push_back(std::move(t));
@@ -353,6 +357,7 @@ bool train_calculator(const TrainOptions& o,
             co.model_dir = o.out_dir;
             co.text_files = o.text_files;
             co.held_out_fraction = o.held_out_fraction;
+            co.exclude_kinds = o.leave_out;
             co.write = true;
             TrainProgress cp;
             cp.step = cp.steps = step;

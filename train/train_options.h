@@ -62,6 +62,10 @@ struct TrainOptions {
     // Files kept out of training (by a hash of the path) for the held-out loss and for
     // eval-calculator, whose 8,192-token controls need ~28 held-out documents per domain.
     double held_out_fraction = 0.10;
+    // Kinds of text (text_domain) kept out of everything: tokenizer, training, held-out
+    // loss, rarity and calibration, so eval-calculator --leave-out KIND measures a kind the
+    // model never saw. Recorded in config.json.
+    std::vector<std::string> leave_out;
     // After training: the attention temperature, chosen on training documents and folded
     // into the exported query projections (see calculator_calibrate.h; model_dir,
     // text_files and held_out_fraction are taken from these options). No scales = none.

@@ -28,6 +28,7 @@ class TestTrainRun : public QObject {
     Q_OBJECT
   private Q_SLOTS:
     void trainExportResume();
+    void leaveOneKindOut();
 };
 
 void TestTrainRun::trainExportResume() {
@@ -487,6 +488,90 @@ void TestTrainRun::trainExportResume() {
         c.scales = {-1.0};
         QVERIFY(invalid_calibration_options(c).find("> 0") != std::string::npos);
     }
+}
+
+// train-calculator --leave-out KIND keeps a kind out of everything and records it;
+// eval-calculator then makes its pairs of that kind from all its documents.
+void TestTrainRun::leaveOneKindOut() {
+    QTemporaryDir tmp;
+    std::vector<std::string> files;
+    std::mt19937_64 rng(5);
+    const char* names[] = {"alpha", "beta", "gamma", "delta", "kappa", "sigma", "omega", "theta"};
+    for (const char* kind : {"prose", "code"}) {
+        QDir().mkpath(tmp.filePath(kind));
+        for (int f = 0; f < 12; ++f) {
+            const std::string p =
+                tmp.filePath(QString("%1/doc%2.txt").arg(kind).arg(f)).toStdString();
+            std::ofstream out(p);
+            for (int l = 0; l < 120; ++l)
+                out << (kind[0] == 'p' ? "the value of " : "int ") << names[rng() % 8] << " = "
+                    << rng() % 100 << (kind[0] == 'p' ? " and so on.\n" : ";\n");
+            files.push_back(p);
+        }
+    }
+    const std::string left = tmp.filePath("code").toStdString(); // text_domain of a folder
+    TrainOptions o;
+    o.out_dir = tmp.filePath("calc").toStdString();
+    o.text_files = files;
+    o.leave_out = {left};
+    o.vocab = 300;
+    o.hidden = 32;
+    o.layers = 1;
+    o.heads = 2;
+    o.kv_heads = 1;
+    o.intermediate = 64;
+    o.seq_len = 128;
+    o.batch = 2;
+    o.steps = 4;
+    o.long_steps = 0;
+    o.warmup = 1;
+    o.max_positions = 1024;
+    o.export_bf16 = false;
+    o.held_out_fraction = 0.3;
+    o.calibration.scales.clear();
+    TrainResult r;
+    std::string err;
+    QVERIFY2(train_calculator(o, {}, &r, &err), err.c_str());
+    // every file of the left-out kind is listed as such, none is trained on or held out
+    std::ifstream src(o.out_dir + "/training-sources.txt");
+    std::string line;
+    int left_lines = 0, other_lines = 0;
+    while (std::getline(src, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        const bool of_left = line.find("/code/") != std::string::npos;
+        if (of_left) {
+            QVERIFY2(line.rfind("left-out ", 0) == 0, line.c_str());
+            ++left_lines;
+        } else {
+            QVERIFY2(line.rfind("left-out ", 0) != 0, line.c_str());
+            ++other_lines;
+        }
+    }
+    QCOMPARE(left_lines, 12);
+    QCOMPARE(other_lines, 12);
+    QCOMPARE(recorded_leave_out(o.out_dir), std::vector<std::string>{left});
+    // its pairs come from all 12 documents of the kind, whatever side of the split
+    EvalOptions e;
+    e.model_dir = o.out_dir;
+    e.text_files = files;
+    e.held_out_fraction = 0.3;
+    e.kind = left;
+    e.all_documents = true;
+    e.pairs = 6;
+    e.tokens = 400;
+    e.params.span = 16;
+    e.params.d_afs = 2;
+    e.params.d_cds = 2;
+    EvalResult er;
+    QVERIFY2(evaluate_calculator(e, {}, &er, &err), err.c_str());
+    QCOMPARE(er.pairs, 6);
+    for (const auto& d : er.domains)
+        QCOMPARE(d, left);
+    // the held-out side alone has fewer documents of the kind than all of them
+    e.all_documents = false;
+    e.pairs = 12;
+    EvalResult held;
+    if (evaluate_calculator(e, {}, &held, &err)) QVERIFY(held.pairs < 12);
 }
 
 QTEST_GUILESS_MAIN(TestTrainRun)

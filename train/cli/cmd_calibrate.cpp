@@ -56,6 +56,7 @@ int cmd_calibrate_calculator(const std::vector<std::string>& argv) {
         o.held_out_fraction = a.get("held-out")
                                   ? std::stod(*a.get("held-out"))
                                   : recorded_held_out_fraction(o.model_dir, o.held_out_fraction);
+        o.exclude_kinds = recorded_leave_out(o.model_dir); // kinds the model must not see
     } catch (...) {
         std::cerr << "ladm calibrate-calculator: --scales and --tokens take comma-separated "
                      "numbers, the other numeric options a number\n";

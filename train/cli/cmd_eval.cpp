@@ -13,7 +13,8 @@ namespace {
 const char* kHelp =
     R"(usage: ladm eval-calculator --model DIR [--pairs N] [--tokens N] [--span C] [--seed N]
                             [--held-out F] [--query-scale X] [--training-documents]
-                            [--target-attention] [--kind KIND] [--ascii-punct]
+                            [--target-attention] [--kind KIND | --leave-out KIND]
+                            [--ascii-punct]
                             [--text FILE]...
 
 Scores held-out documents (the hash split train-calculator used: --held-out defaults to
@@ -33,6 +34,9 @@ asks for (each query on earlier occurrences of its token, weighted by rarity, el
 the recipe recorded in DIR/config.json) instead of the model's: the recipe's ceiling.
 --kind KIND: pairs of that kind of text only (Licenses, Changelogs, C-headers, Python,
 or the folder of --text files).
+--leave-out KIND: pairs of KIND from all its documents, for a model trained with
+train-calculator --leave-out KIND (checked against DIR/config.json): how the model does
+on a kind of text it never saw.
 --ascii-punct: typographic quotes, dashes, ellipses and Unicode spaces as ASCII before
 tokenizing; run with and without it to see whether CDS follows a text's quote style.
 "lexical_baseline" is a model-free score on the same pairs: the IDF-weighted share of
@@ -43,7 +47,8 @@ Hanley-McNeil standard error.
 
 int cmd_eval_calculator(const std::vector<std::string>& argv) {
     Args a(argv, {"help", "training-documents", "target-attention", "ascii-punct"},
-           {"model", "pairs", "tokens", "span", "seed", "held-out", "text", "query-scale", "kind"});
+           {"model", "pairs", "tokens", "span", "seed", "held-out", "text", "query-scale", "kind",
+            "leave-out"});
     if (a.flag("help")) {
         std::cout << kHelp;
         return kOk;
@@ -60,6 +65,18 @@ int cmd_eval_calculator(const std::vector<std::string>& argv) {
     o.target_attention = a.flag("target-attention");
     o.ascii_punct = a.flag("ascii-punct");
     if (auto k = a.get("kind")) o.kind = *k;
+    if (auto k = a.get("leave-out")) {
+        const auto left = recorded_leave_out(o.model_dir);
+        if (std::find(left.begin(), left.end(), *k) == left.end()) {
+            std::cerr << "ladm eval-calculator: the model in " << o.model_dir
+                      << " was not trained without " << *k
+                      << " (its config.json records no --leave-out " << *k
+                      << "); train one with ladm train-calculator --leave-out " << *k << "\n";
+            return kFailure;
+        }
+        o.kind = *k;
+        o.all_documents = true;
+    }
     try {
         if (auto v = a.get("pairs")) o.pairs = std::stoi(*v);
         if (auto v = a.get("tokens")) o.tokens = std::stoi(*v);

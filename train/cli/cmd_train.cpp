@@ -25,6 +25,8 @@ checkpoint. Re-running with the same DIR resumes from DIR/train-state.
   --hidden N (256)  --layers N (4)  --heads N (4)  --kv-heads N (2)  --intermediate N (768)
   --vocab N (4096)  --max-positions N (16384)  --rope-theta X (1e7)  --copy-fraction X (0.5)
   --copy-warmup X (0.3)  --checkpoint-every N (100)
+  --leave-out KIND: a kind of text (Licenses, Changelogs, C-headers, Python, or a --text
+        folder) kept out of everything, for eval-calculator --leave-out KIND; repeatable
   --held-out F (0.10): share of the files kept out of training (a hash of the path), for
       the held-out loss and for eval-calculator, which reads it from DIR/config.json
   --long-steps N (250)  --long-seq-len N (4096)  --long-batch N (2): after --steps, a last
@@ -83,6 +85,7 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
             "long-seq-len",
             "long-batch",
             "held-out",
+            "leave-out",
             "calibrate-scales",
             "calibrate-tokens",
             "calibrate-pairs"});
@@ -131,6 +134,7 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
         return kUsage;
     }
     o.text_files = a.all("text");
+    o.leave_out = a.all("leave-out");
     o.rarity_init = !a.flag("no-rarity-init");
     o.domain_rarity = !a.flag("global-rarity");
     o.export_bf16 = !a.flag("fp32");

@@ -94,7 +94,8 @@ bool export_checkpoint(const TrainOptions& o, int64_t vocab,
           {"match_theta", o.match_theta},
           {"domain_rarity", o.domain_rarity},
           {"context_factor", o.context_factor},
-          {"held_out_fraction", o.held_out_fraction}}}};
+          {"held_out_fraction", o.held_out_fraction},
+          {"leave_out", o.leave_out}}}};
     if (!write_json(dir / "config.json", cfg, error)) return false;
     // safetensors: 8-byte header length, JSON header, raw little-endian data
     nlohmann::json header = {{"__metadata__", {{"format", "pt"}}}};

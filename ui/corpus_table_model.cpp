@@ -93,12 +93,12 @@ void CorpusTableModel::updateTotal() {
         Q_EMIT totalRowsChanged(c.total);
         Q_EMIT statusCountsChanged(c.statuses);
     });
-    w->setFuture(QtConcurrent::run([filter, path, run] {
+    w->setFuture(QtConcurrent::run([filter, path, run, cheap, known = m_total] {
         Counts c;
         std::string err;
         auto cache = Cache::open(path, &err); // one connection per thread
         if (!cache) return c;
-        c.total = cache->count_samples(run, filter);
+        c.total = cheap ? known : cache->count_samples(run, filter); // counted above if cheap
         for (const auto& [status, n] : cache->status_counts(run))
             c.statuses[QString::fromStdString(status)] = n;
         return c;

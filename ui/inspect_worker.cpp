@@ -75,7 +75,6 @@ void InspectWorker::inspect(qint64 sampleId, const QString& cachePath, qint64 ru
     s.tokens = ev.tokens_scored;
     s.windows = ev.grid.windows;
     s.span = ev.params.span;
-    s.interval = int(ev.params.interval());
     for (auto t : ev.span_starts)
         s.spanStarts << t;
     for (auto a : ev.afs)

@@ -32,7 +32,7 @@ struct SampleInspection {
     QString key, domain;
     QString text;
     QVector<int> tokenCharBegin; // per token, character offset in `text`
-    int span = 128, interval = 512;
+    int span = 128;
     QVector<qint64> spanStarts;
     QVector<double> afs;
     qint64 windows = 0, tokens = 0, chars = 0;

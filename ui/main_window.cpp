@@ -466,7 +466,7 @@ void MainWindow::startIndexing() {
         for (const auto& p : problems)
             addProblem(p);
         m_table->refresh();
-        Q_EMIT indexingFinished();
+        reloadCandidates(); // the domains of the newly indexed samples
         if (m_indexAgain) {
             m_indexAgain = false;
             startIndexing();

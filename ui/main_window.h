@@ -60,7 +60,6 @@ class MainWindow : public QMainWindow {
     // For tests and scripts.
     CorpusTableModel* tableModel() const { return m_table; }
     bool isScoring() const { return m_scoring; }
-    bool isIndexing() const { return m_indexing; }
     bool isPaused() const;
     void setPaused(bool paused); // as the Pause button
     bool modelReady() const { return m_modelReady; }
@@ -87,7 +86,6 @@ class MainWindow : public QMainWindow {
 
   Q_SIGNALS:
     void scoringFinished(bool ok);
-    void indexingFinished();
     void exportFinished(bool ok, const QString& message);
     void candidatesUpdated();
     void selectionUpdated();

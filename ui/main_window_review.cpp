@@ -93,17 +93,15 @@ void MainWindow::reloadCandidates() {
         std::string err;
         auto cache = Cache::open(path.toStdString(), &err);
         auto v = std::make_shared<std::vector<Candidate>>();
-        std::set<std::string> domains;
         if (cache) {
             const auto rows = cache->results(run, /*corpus_order=*/false);
             *v = candidates_of(rows);
-            for (const auto& r : rows) {
+            for (const auto& r : rows)
                 l.keys.push_back(r.key);
-                domains.insert(r.domain);
-            }
+            // every indexed sample's domain, so pending ones can be filtered too
+            for (const auto& d : cache->domains())
+                l.domains << QString::fromStdString(d);
         }
-        for (const auto& d : domains)
-            l.domains << QString::fromStdString(d);
         l.candidates = v;
         return l;
     }));

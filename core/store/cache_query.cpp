@@ -45,8 +45,9 @@ std::string where_of(const SampleFilter& f, std::vector<Bind>* b, Drive drive = 
     return w;
 }
 
-const char* kRowColumns = "SELECT s.id, s.sample_key, s.domain, COALESCE(r.status, 'pending'), "
-                          "r.cds, COALESCE(r.tokens, 0), s.chars, COALESCE(o.decision, '') ";
+const std::string kRowColumns =
+    std::string("SELECT s.id, s.sample_key, s.domain, COALESCE(r.status, '") + kPendingStatus +
+    "'), r.cds, COALESCE(r.tokens, 0), s.chars, COALESCE(o.decision, '') ";
 const char* kOverrides = " LEFT JOIN overrides o ON o.sample_key = s.sample_key";
 
 SampleRow row_of(const sql::Statement& q) {
@@ -80,7 +81,7 @@ std::vector<SampleRow> Cache::sample_rows(int64_t run, const SampleQuery& query,
     const SampleFilter& f = query.filter;
     const std::string dir = query.descending ? " DESC" : " ASC";
     std::vector<Bind> b{run};
-    const std::string all = std::string(kRowColumns) +
+    const std::string all = kRowColumns +
                             "FROM samples s LEFT JOIN results r ON r.run_id = ? AND "
                             "r.sample_id = s.id" +
                             kOverrides + where_of(f, &b);
@@ -106,8 +107,7 @@ std::vector<SampleRow> Cache::sample_rows(int64_t run, const SampleQuery& query,
     if (f.status != kPendingStatus) {
         std::vector<Bind> sb;
         const std::string scored =
-            std::string(kRowColumns) + "FROM results r JOIN samples s ON s.id = r.sample_id" +
-            kOverrides +
+            kRowColumns + "FROM results r JOIN samples s ON s.id = r.sample_id" + kOverrides +
             where_of(f, &sb,
                      query.sort == SampleSort::Cds ? Drive::ResultsByCds : Drive::ResultsByOther) +
             " AND r.run_id = ?";
@@ -131,7 +131,7 @@ std::vector<SampleRow> Cache::sample_rows(int64_t run, const SampleQuery& query,
     SampleFilter pf = f;
     pf.status = kPendingStatus;
     std::vector<Bind> pb{run};
-    const std::string pending = std::string(kRowColumns) +
+    const std::string pending = kRowColumns +
                                 "FROM samples s LEFT JOIN results r ON r.run_id = ? AND "
                                 "r.sample_id = s.id" +
                                 kOverrides + where_of(pf, &pb) + " ORDER BY s.id";

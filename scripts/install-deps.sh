@@ -19,6 +19,8 @@ PKGS=(
   slurm-wlm munge
   # the .deb test: desktop file and AppStream metainfo validation
   desktop-file-utils appstream
+  # long prose the bundled calculator's recipe reads (train-calculator's default text)
+  python3.11-doc perl-doc git-doc
   # headless GUI tests and screenshots
   xvfb xauth xdotool imagemagick x11-utils
 )

@@ -1,12 +1,14 @@
 #include "train/calculator_curriculum.h"
 
 #include "core/corpus/source_text.h"
+#include "core/text/tokenizer.h"
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
 #include <unordered_map>
+#include <utf8proc.h>
 #include <xxhash.h>
 
 namespace fs = std::filesystem;
@@ -96,11 +98,29 @@ std::vector<std::string> default_training_files() {
         "/usr/include", [](const fs::path& p) { return p.extension() == ".h"; }, 1500));
     append(sorted_files(
         "/usr/lib/python3.11", [](const fs::path& p) { return p.extension() == ".py"; }, 800));
+    // Long prose (python3.11-doc, perl-doc, git-doc; the info manuals of the base system,
+    // typeset with typographic quotes): the kinds a curator's corpus has more of.
+    append(sorted_files(
+        "/usr/share/doc/python3.11/html/_sources",
+        [](const fs::path& p) { return p.string().ends_with(".rst.txt"); }, 400));
+    append(sorted_files(
+        "/usr/share/perl",
+        [](const fs::path& p) {
+            return p.extension() == ".pod" && p.parent_path().filename() == "pod";
+        },
+        200));
+    append(sorted_files(
+        "/usr/share/doc/git-doc", [](const fs::path& p) { return p.extension() == ".txt"; }, 300));
+    append(sorted_files(
+        "/usr/share/info",
+        [](const fs::path& p) { return p.filename().string().find(".info") != std::string::npos; },
+        100));
     return f;
 }
 
 TokenRarity token_rarity(const TrainOptions& o, const std::vector<std::vector<int32_t>>& docs,
-                         const std::vector<std::string>& kinds, int32_t vocab) {
+                         const std::vector<std::string>& kinds, int32_t vocab,
+                         const std::vector<uint8_t>& never_match) {
     TokenRarity r;
     const auto V = size_t(vocab);
     std::map<std::string, int> files;
@@ -148,6 +168,12 @@ TokenRarity token_rarity(const TrainOptions& o, const std::vector<std::vector<in
         n += rest, sum += rest * nlf[C][t];
         if (n > 0) r.init_neg_log_freq[t] = sum / n;
     }
+    for (size_t t = 0; t < std::min(V, never_match.size()); ++t) {
+        if (!never_match[t]) continue;
+        for (auto& w : r.weight)
+            w[t] = 0.0f;
+        r.init_neg_log_freq[t] = 0.0;
+    }
     return r;
 }
 
@@ -161,8 +187,61 @@ std::vector<float> TokenRarity::match_weights(const std::vector<int32_t>& seq,
     return w;
 }
 
+std::vector<uint8_t> never_match_tokens(const Tokenizer& tok) {
+    const auto V = size_t(std::max(0, tok.vocab_size()));
+    std::vector<uint8_t> never(V, 0);
+    for (size_t id = 0; id < V; ++id) {
+        const auto i = int32_t(id);
+        if (i == tok.bos_id() || i == tok.eos_id() ||
+            byte_fallback_value(tok.token_string(i)) >= 0) {
+            never[id] = 1;
+            continue;
+        }
+        const std::string b = tok.token_bytes(i);
+        bool only = !b.empty();
+        for (size_t k = 0; k < b.size() && only;) {
+            utf8proc_int32_t c = -1;
+            const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(&b[k]),
+                                            utf8proc_ssize_t(b.size() - k), &c);
+            if (n <= 0) { // not UTF-8 on its own (part of a character): an ordinary token
+                only = false;
+                break;
+            }
+            switch (utf8proc_category(c)) {
+            case UTF8PROC_CATEGORY_ZS:
+            case UTF8PROC_CATEGORY_ZL:
+            case UTF8PROC_CATEGORY_ZP:
+            case UTF8PROC_CATEGORY_PC:
+            case UTF8PROC_CATEGORY_PD:
+            case UTF8PROC_CATEGORY_PS:
+            case UTF8PROC_CATEGORY_PE:
+            case UTF8PROC_CATEGORY_PI:
+            case UTF8PROC_CATEGORY_PF:
+            case UTF8PROC_CATEGORY_PO:
+            case UTF8PROC_CATEGORY_SM:
+            case UTF8PROC_CATEGORY_SC:
+            case UTF8PROC_CATEGORY_SK:
+            case UTF8PROC_CATEGORY_SO:
+            case UTF8PROC_CATEGORY_CC:
+                break;
+            default:
+                only = false;
+            }
+            k += size_t(n);
+        }
+        never[id] = only ? 1 : 0;
+    }
+    return never;
+}
+
 std::string text_domain(const std::string& p) {
     if (p.find("/common-licenses/") != std::string::npos) return "Licenses";
+    if (p.find("/html/_sources/") != std::string::npos) return "Python-docs";
+    if (p.find("/share/perl/") != std::string::npos && fs::path(p).extension() == ".pod")
+        return "Perl-docs";
+    if (p.find("/share/doc/git-doc/") != std::string::npos && fs::path(p).extension() == ".txt")
+        return "Git-docs";
+    if (p.find("/share/info/") != std::string::npos) return "Info-manuals";
     if (p.find("/share/doc/") != std::string::npos) return "Changelogs";
     if (p.find("/include/") != std::string::npos) return "C-headers";
     if (fs::path(p).extension() == ".py") return "Python";

@@ -13,6 +13,8 @@
 
 namespace ladm {
 
+class Tokenizer;
+
 // Builds training sequences: BOS, then either a plain window of text or a retrieval
 // sequence — a passage (natural text, or random tokens that only copying can predict)
 // that recurs 2-3 times among unrelated text — with a PoSE-style skip in the positions so
@@ -82,20 +84,43 @@ struct TokenRarity {
                                      const std::vector<int32_t>& seq_class) const;
 };
 
-// docs: the training documents' tokens, kinds: their text_domain.
+// docs: the training documents' tokens, kinds: their text_domain. Tokens flagged in
+// never_match (when not empty; see never_match_tokens) get match weight 0 in every class
+// and the weakest matcher start (init_neg_log_freq 0).
 TokenRarity token_rarity(const TrainOptions& o, const std::vector<std::vector<int32_t>>& docs,
-                         const std::vector<std::string>& kinds, int32_t vocab);
+                         const std::vector<std::string>& kinds, int32_t vocab,
+                         const std::vector<uint8_t>& never_match = {});
+
+// Characters the calculator's tokenizer always has pieces for (spm_train --required_chars):
+// typographic punctuation and the commonest accented Latin letters, so a book's curly
+// quotes, dashes and names are one piece each rather than two or three byte-fallback ones.
+inline constexpr const char* kTypographicChars =
+    "\u201C\u201D\u2018\u2019\u2014\u2013\u2026\u00AB\u00BB\u201E\u2022\u00B7\u00B0"
+    "\u00A7\u00A9\u00D7\u00E9\u00E8\u00EA\u00E0\u00E2\u00E4\u00E1\u00E7\u00F4\u00F6"
+    "\u00F3\u00FC\u00FA\u00EE\u00EF\u00ED\u00F1\u00DF\u00E6\u00F8\u00E5\u00C9";
+
+// Only vocabularies of this size have room for them beside the 256 byte pieces.
+constexpr int kTypographicMinVocab = 512;
+
+// Per token id: 1 for tokens that are never retrieval matches (TrainOptions::
+// skip_punctuation_matches): byte-fallback pieces, BOS/EOS, and pieces whose text is only
+// whitespace, punctuation, symbols or control characters (Unicode categories Z*, P*, S*,
+// Cc). A curly quote the vocabulary lacks is three byte-fallback pieces; without this,
+// their rarity made a book's quote style look like long-range dependency.
+std::vector<uint8_t> never_match_tokens(const Tokenizer& tok);
 
 // Training files of one kind needed for its own token frequencies (domain_rarity).
 constexpr int kMinDomainDocuments = 20;
 
-// The kind of text a file holds, as in the demo corpus (Licenses, Changelogs, C-headers,
-// Python); other files: their folder. The domains of eval-calculator's pairs, and of
-// domain_rarity.
+// The kind of text a file holds: Licenses, Changelogs, C-headers, Python (the demo corpus'
+// domains), Python-docs, Perl-docs, Git-docs, Info-manuals; other files: their folder.
+// The domains of eval-calculator's pairs, and of domain_rarity.
 std::string text_domain(const std::string& path);
 
-// The default training text: licences, Debian changelogs, C/C++ headers and Python sources
-// (the demo corpus' domains), sorted.
+// The default training text, sorted: licences, Debian changelogs, C/C++ headers and Python
+// sources (the demo corpus' domains), and long prose: the Python documentation's reST
+// sources (python3.11-doc), Perl's pods (perl-doc), Git's manuals (git-doc) and the info
+// manuals in /usr/share/info.
 std::vector<std::string> default_training_files();
 
 // The files train-calculator and eval-calculator read: `given` (--text), or

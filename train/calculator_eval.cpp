@@ -194,6 +194,9 @@ bool target_weights(const EvalOptions& o, std::map<std::string, std::vector<floa
         const auto& r = j["ladm_studio_training"];
         t.match_theta = r.value("match_theta", t.match_theta);
         t.domain_rarity = r.value("domain_rarity", false);
+        t.skip_punctuation_matches = r.value("skip_punctuation_matches", false);
+    } else {
+        t.skip_punctuation_matches = false;
     }
     std::vector<std::vector<int32_t>> docs;
     std::vector<std::string> kinds;
@@ -209,7 +212,9 @@ bool target_weights(const EvalOptions& o, std::map<std::string, std::vector<floa
         *error = "no training documents to measure token frequencies on";
         return false;
     }
-    const auto r = token_rarity(t, docs, kinds, int32_t(tok->vocab_size()));
+    const auto r = token_rarity(t, docs, kinds, int32_t(tok->vocab_size()),
+                                t.skip_punctuation_matches ? never_match_tokens(*tok)
+                                                           : std::vector<uint8_t>{});
     for (const auto& d : domains) {
         const auto c = std::find(r.class_names.begin(), r.class_names.end(), d);
         (*by_domain)[d] = r.weight[size_t(c - r.class_names.begin())]; // last row: all text

@@ -118,17 +118,30 @@ bool train_calculator(const TrainOptions& o,
             const fs::path input = state_dir / "spm-input.txt";
             {
                 std::ofstream f(input);
-                size_t written = 0;
-                for (const auto& t : train_text) {
-                    for (size_t i = 0; i < t.size() && written < (size_t(12) << 20); i += 4000) {
-                        std::string chunk = t.substr(i, 4000);
+                // 12 MB of text, shared equally by the kinds, so the vocabulary covers
+                // every kind whatever the order of the files
+                std::map<std::string, size_t> written;
+                for (const auto& k : train_kind)
+                    written[k] = 0;
+                const size_t per_kind = (size_t(12) << 20) / std::max<size_t>(1, written.size());
+                for (size_t d = 0; d < train_text.size(); ++d) {
+                    const auto& t = train_text[d];
+                    size_t& n = written[train_kind[d]];
+                    for (size_t i = 0; i < t.size() && n < per_kind;) {
+                        size_t e = std::min(t.size(), i + 4000);
+                        while (e < t.size() && e > i + 1 && (uint8_t(t[e]) & 0xC0) == 0x80)
+                            --e; // whole characters only
+                        std::string chunk = t.substr(i, e - i);
                         for (char& c : chunk)
                             if (c == '\n')
                                 c = ' '; // one "sentence" per chunk, newlines kept as spaces
                         f << chunk << "\n";
-                        written += chunk.size();
+                        n += chunk.size();
+                        i = e;
                     }
                 }
+                if (o.vocab >= kTypographicMinVocab)
+                    f << kTypographicChars << "\n"; // --required_chars must occur in the input
             }
             // Paths relative to train-state (spm_train runs there): the model records its
             // --input and --model_prefix, and should not depend on where DIR is.
@@ -137,7 +150,11 @@ bool train_calculator(const TrainOptions& o,
                 " --model_prefix=tokenizer --model_type=bpe --vocab_size=" +
                 std::to_string(o.vocab) +
                 " --byte_fallback=true --normalization_rule_name=identity"
-                " --remove_extra_whitespaces=false --split_digits=true --character_coverage=0.9995"
+                " --remove_extra_whitespaces=false --split_digits=true "
+                "--character_coverage=0.9995" +
+                (o.vocab >= kTypographicMinVocab
+                     ? " --required_chars=" + std::string(kTypographicChars)
+                     : std::string()) +
                 " --unk_id=0 --bos_id=1 --eos_id=2 --pad_id=-1 --max_sentence_length=8192"
                 " --input_sentence_size=400000 --shuffle_input_sentence=true --minloglevel=2"
                 " --num_threads=2 --random_seed=" +
@@ -178,7 +195,9 @@ bool train_calculator(const TrainOptions& o,
         // Token frequencies in the training text (add-one): the unigram baseline; per kind
         // of text (domain_rarity) for the retrieval targets' rarity and the matchers.
         const auto V = int32_t(tok->vocab_size());
-        const auto rare = token_rarity(o, train_docs, train_kind, V);
+        const auto rare = token_rarity(o, train_docs, train_kind, V,
+                                       o.skip_punctuation_matches ? never_match_tokens(*tok)
+                                                                  : std::vector<uint8_t>{});
         torch::manual_seed(o.seed);
         CalculatorNet net(o, V, rare.init_neg_log_freq);
         torch::optim::AdamW opt(

@@ -45,6 +45,12 @@ struct TrainOptions {
     // retrieval means the document's own names in every kind of text alike, so CDS has one
     // scale across domains. false = over all the text for every token.
     bool domain_rarity = true;
+    // Byte-fallback pieces and pieces of only whitespace, punctuation and symbols are never
+    // matches in those targets and start as the weakest matchers (never_match_tokens): a far
+    // repeat of a quote mark, or of one byte of a character the vocabulary lacks, says
+    // nothing about a document's coherence. false = rarity alone decides (recipes before
+    // 2026-12).
+    bool skip_punctuation_matches = true;
     // That loss counts attention on far keys that are not targets this many times over, as
     // in a context this many times longer than seq_len (32 x 1,024: LADM's default max_len of
     // 32,768 tokens); in the long phase, scaled down to keep the same simulated context (at

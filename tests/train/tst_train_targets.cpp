@@ -31,6 +31,7 @@ class TestTrainTargets : public QObject {
     void farAttentionCe();
     void matcherInit();
     void tokenRarityByDomain();
+    void neverMatchTokens();
 };
 
 void TestTrainTargets::textFilesAndSplit() {
@@ -165,6 +166,8 @@ void TestTrainTargets::matcherInit() {
         o.calibration.scales.clear();
         o.match_init = match_init;
         o.rarity_init = rarity_init;
+        // the passages below are of ids 3..299, mostly byte-fallback pieces: matchers for all
+        o.skip_punctuation_matches = false;
         TrainResult r;
         std::string err;
         std::unique_ptr<Engine> engine;
@@ -219,6 +222,7 @@ void TestTrainTargets::matcherInit() {
     std::string err;
     auto tok = Tokenizer::from_dir(tmp.filePath("matchers").toStdString(), &err);
     QVERIFY2(tok, err.c_str());
+
     std::vector<std::pair<int64_t, int32_t>> counts;
     for (int32_t t = 3; t < 300; ++t)
         counts.emplace_back(0, t);
@@ -290,6 +294,16 @@ void TestTrainTargets::tokenRarityByDomain() {
                         2 * -std::log(523.0 / 2068)) /
                        522;
     QVERIFY(std::abs(r.init_neg_log_freq[10] - avg) < 1e-9);
+    // tokens that are never matches: weight 0 in every class, the weakest matcher start
+    std::vector<uint8_t> never(64, 0);
+    never[10] = 1;
+    const auto n = token_rarity(o, docs, kinds, 64, never);
+    for (const auto& row : n.weight)
+        QCOMPARE(row[10], 0.0f);
+    QCOMPARE(n.init_neg_log_freq[10], 0.0);
+    QCOMPARE(n.weight[1][50], r.weight[1][50]);
+    QCOMPARE(n.init_neg_log_freq[50], r.init_neg_log_freq[50]);
+    QCOMPARE(n.neg_log_freq, r.neg_log_freq); // the unigram baseline is unchanged
     // without domain_rarity every document uses the frequencies over all the text
     o.domain_rarity = false;
     const auto g = token_rarity(o, docs, kinds, 64);
@@ -317,6 +331,80 @@ void TestTrainTargets::tokenRarityByDomain() {
         }
     }
     QVERIFY(labelled > 20 * 200); // most tokens are text, not random passages
+}
+
+void TestTrainTargets::neverMatchTokens() {
+    // train-calculator's tokenizer (vocabulary >= kTypographicMinVocab) has a piece for each
+    // typographic character though the text has none; those and byte-fallback, whitespace
+    // and punctuation pieces are never matches, letters and digits are.
+    QTemporaryDir tmp;
+    std::vector<std::string> files;
+    std::mt19937_64 rng(5);
+    const char* syl[] = {"ka", "lo", "mi",  "ne",  "su",  "ta",  "ri", "po", "de",
+                         "ga", "vo", "shi", "ber", "nal", "tor", "ex", "um", "qua"};
+    for (int f = 0; f < 24; ++f) {
+        const std::string p = tmp.filePath(QString("t%1.txt").arg(f)).toStdString();
+        std::ofstream out(p);
+        for (int w = 0; w < 1500; ++w) {
+            for (uint64_t k = 0, n = 1 + rng() % 4; k < n; ++k)
+                out << syl[rng() % std::size(syl)];
+            out << (w % 11 == 10 ? ".\n" : w % 5 == 4 ? ", " : " ");
+        }
+        files.push_back(p);
+    }
+    TrainOptions o;
+    o.out_dir = tmp.filePath("m").toStdString();
+    o.text_files = files;
+    o.vocab = kTypographicMinVocab;
+    o.hidden = 32, o.layers = 1, o.heads = 1, o.kv_heads = 1, o.intermediate = 32;
+    o.seq_len = 32, o.batch = 1, o.steps = 1, o.long_steps = 0, o.warmup = 1;
+    o.max_positions = 256, o.held_out_fraction = 0.3;
+    o.calibration.scales.clear();
+    TrainResult r;
+    std::string err;
+    QVERIFY2(train_calculator(o, {}, &r, &err), err.c_str());
+    auto tok = Tokenizer::from_dir(o.out_dir, &err);
+    QVERIFY2(tok, err.c_str());
+    const auto never = never_match_tokens(*tok);
+    QCOMPARE(never.size(), size_t(tok->vocab_size()));
+    auto single_piece = [&](const std::string& s) {
+        const auto e = tok->encode(s, false);
+        int32_t id = -1;
+        for (size_t i = 0; i < e.ids.size(); ++i)
+            if (tok->token_bytes(e.ids[i]) == s || tok->token_bytes(e.ids[i]) == " " + s)
+                id = e.ids[i];
+        return id;
+    };
+    for (const char* s : {"\u201C", "\u2019", "\u2014", "\u2026", "\u00AB"}) {
+        const int32_t id = single_piece(s);
+        QVERIFY2(id >= 0, s);
+        QVERIFY2(never[size_t(id)], s);
+    }
+    for (const char* s : {"\u00E9", "\u00DF"}) {
+        const int32_t id = single_piece(s);
+        QVERIFY2(id >= 0, s);
+        QVERIFY2(!never[size_t(id)], s);
+    }
+    int bytes = 0, letters = 0;
+    for (int32_t id = 0; id < tok->vocab_size(); ++id) {
+        const std::string piece = tok->token_string(id);
+        if (byte_fallback_value(piece) >= 0) {
+            ++bytes;
+            QVERIFY2(never[size_t(id)], piece.c_str());
+            continue;
+        }
+        const std::string b = tok->token_bytes(id);
+        if (b == " " || b == "." || b == "," || b == "(" || b == " (")
+            QVERIFY2(never[size_t(id)], piece.c_str());
+        if (id != tok->bos_id() && id != tok->eos_id() &&
+            std::any_of(b.begin(), b.end(), [](char c) { return std::isalnum(uint8_t(c)); })) {
+            ++letters;
+            QVERIFY2(!never[size_t(id)], piece.c_str());
+        }
+    }
+    QCOMPARE(bytes, 256);
+    QVERIFY(letters > 20);
+    QVERIFY(never[size_t(tok->bos_id())]);
 }
 
 QTEST_GUILESS_MAIN(TestTrainTargets)

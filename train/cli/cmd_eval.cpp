@@ -33,7 +33,7 @@ uses; not an evaluation).
 asks for (each query on earlier occurrences of its token, weighted by rarity, else BOS;
 the recipe recorded in DIR/config.json) instead of the model's: the recipe's ceiling.
 --kind KIND: pairs of that kind of text only (Licenses, Changelogs, C-headers, Python,
-or the folder of --text files).
+Python-docs, Perl-docs, Git-docs, Info-manuals, or the folder of --text files).
 --leave-out KIND: pairs of KIND from all its documents, for a model trained with
 train-calculator --leave-out KIND (checked against DIR/config.json): how the model does
 on a kind of text it never saw.

@@ -25,8 +25,9 @@ checkpoint. Re-running with the same DIR resumes from DIR/train-state.
   --hidden N (256)  --layers N (4)  --heads N (4)  --kv-heads N (2)  --intermediate N (768)
   --vocab N (4096)  --max-positions N (16384)  --rope-theta X (1e7)  --copy-fraction X (0.5)
   --copy-warmup X (0.3)  --checkpoint-every N (100)
-  --leave-out KIND: a kind of text (Licenses, Changelogs, C-headers, Python, or a --text
-        folder) kept out of everything, for eval-calculator --leave-out KIND; repeatable
+  --leave-out KIND: a kind of text (Licenses, Changelogs, C-headers, Python, Python-docs,
+        Perl-docs, Git-docs, Info-manuals, or a --text folder) kept out of everything, for
+        eval-calculator --leave-out KIND; repeatable
   --held-out F (0.10): share of the files kept out of training (a hash of the path), for
       the held-out loss and for eval-calculator, which reads it from DIR/config.json
   --long-steps N (250)  --long-seq-len N (4096)  --long-batch N (2): after --steps, a last
@@ -40,6 +41,9 @@ checkpoint. Re-running with the same DIR resumes from DIR/train-state.
       (default: within its kind of text — licences, changelogs, C headers, Python, else its
       folder — for kinds of 20 or more files, so what every file of a kind shares is
       common there, and retrieval means a document's own names in every kind alike)
+  --punctuation-matches: byte-fallback pieces and pieces of only punctuation, symbols or
+      whitespace are matches in those targets as their rarity says (default: never, and
+      their matchers start weakest)
   --context-factor X (32): in those targets, attention on far keys that are not matches
       counts X times, as in a context X times longer than the training sequences
   --match-init X (2.8): heads start as same-token matchers of this strength; 0 = random
@@ -57,7 +61,7 @@ checkpoint, and through the calibrated one), a unigram baseline and the calibrat
 }
 
 int cmd_train_calculator(const std::vector<std::string>& argv) {
-    Args a(argv, {"help", "fp32", "no-rarity-init", "global-rarity"},
+    Args a(argv, {"help", "fp32", "no-rarity-init", "global-rarity", "punctuation-matches"},
            {"out",
             "steps",
             "seq-len",
@@ -137,6 +141,7 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
     o.leave_out = a.all("leave-out");
     o.rarity_init = !a.flag("no-rarity-init");
     o.domain_rarity = !a.flag("global-rarity");
+    o.skip_punctuation_matches = !a.flag("punctuation-matches");
     o.export_bf16 = !a.flag("fp32");
     TrainResult r;
     std::string err;

@@ -93,6 +93,7 @@ bool export_checkpoint(const TrainOptions& o, int64_t vocab,
           {"retrieval_weight", o.retrieval_weight},
           {"match_theta", o.match_theta},
           {"domain_rarity", o.domain_rarity},
+          {"skip_punctuation_matches", o.skip_punctuation_matches},
           {"context_factor", o.context_factor},
           {"held_out_fraction", o.held_out_fraction},
           {"leave_out", o.leave_out}}}};

@@ -188,13 +188,19 @@ ScoreResult Engine::score(const std::vector<int32_t>& ids_in, const LadmParams& 
     try {
         std::vector<int32_t> ids(ids_in.begin(), ids_in.begin() + L);
         if (!check_ids(ids, d->info.config.vocab_size, &r.error)) return finish(r);
-        if (query_span_starts(L, params).empty()) {
+        if (!opts.cds && !opts.longattn) {
+            r.error = "no model score asked for";
+            return finish(r);
+        }
+        // Too short for LADM's spans when CDS is asked for; LongAttn needs 3 * (L / 4) > 0.
+        if (opts.cds ? query_span_starts(L, params).empty() : L < 4) {
             r.status = ScoreStatus::TooShort;
             return finish(r);
         }
         c10::InferenceMode guard;
         ForwardRequest req;
-        req.params = &params;
+        req.params = opts.cds ? &params : nullptr;
+        req.longattn = opts.longattn;
         req.keep_layer_matrices = opts.keep_layer_matrices;
         req.progress = opts.progress;
         ForwardRunner runner(d->info.config, d->weights, d->device, d->opts);
@@ -208,11 +214,17 @@ ScoreResult Engine::score(const std::vector<int32_t>& ids_in, const LadmParams& 
         bool finite = std::isfinite(r.cds);
         for (double c : r.cds_per_layer)
             finite = finite && std::isfinite(c);
+        if (opts.longattn)
+            finite = finite && std::isfinite(r.longattn_proportion) &&
+                     std::isfinite(r.longattn_uniformity);
         if (!finite) {
             r.status = ScoreStatus::Error;
-            r.error = "the score is not finite (CDS " + std::to_string(r.cds) +
-                      "): the model's attention produced NaN or infinite values; check the "
-                      "checkpoint's weights and config.json";
+            r.error =
+                "the score is not finite (CDS " + std::to_string(r.cds) +
+                (opts.longattn ? ", LongAttn proportion " + std::to_string(r.longattn_proportion)
+                               : std::string()) +
+                "): the model's attention produced NaN or infinite values; check the "
+                "checkpoint's weights and config.json";
             return finish(r);
         }
         r.status = ScoreStatus::Ok;

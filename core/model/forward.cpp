@@ -58,6 +58,15 @@ ForwardRunner::ForwardRunner(const ModelConfig& c, const ModelWeights& w, const 
     , m_dev(dev)
     , m_opts(opts) {}
 
+// LongAttn's accumulation in the first layer: per head, the sum and the sum of squares of
+// the causal attention probabilities P[r, j] over rows r >= row0 = L - m and keys
+// j <= r - row0 (so j < m), m = 3 * (L / 4): the lower-triangular block of the reference's
+// mask (docs/scorers.md).
+struct ForwardRunner::LongAttnCapture {
+    int64_t m = 0, row0 = 0;
+    torch::Tensor sum, sum_sq; // [H] float64, CPU
+};
+
 void ForwardRunner::direct_span_mass(const torch::Tensor& Q, const torch::Tensor& K, int64_t kv,
                                      int64_t t, int64_t C, torch::Tensor& acc, int64_t g0,
                                      int64_t hs) const {
@@ -75,7 +84,7 @@ void ForwardRunner::direct_span_mass(const torch::Tensor& Q, const torch::Tensor
 void ForwardRunner::attention_block(const Layout& lay, int64_t s0, int64_t s1,
                                     const torch::Tensor& Q, const torch::Tensor& K,
                                     const torch::Tensor& V, torch::Tensor* attn, int64_t attn_row0,
-                                    SpanCapture* cap, bool need_output) {
+                                    SpanCapture* cap, bool need_output, LongAttnCapture* la) {
     const int64_t n = s1 - s0, G = lay.G, d = lay.d;
     const int64_t C = cap && cap->p ? cap->p->span : 0;
     std::vector<int64_t> spans; // span starts inside this block
@@ -102,6 +111,19 @@ void ForwardRunner::attention_block(const Layout& lay, int64_t s0, int64_t s1,
             lv.narrow(2, s0, n).add_(m_tri.narrow(0, 0, n).narrow(1, 0, n)); // causal mask
             // Row softmax in place (one fused kernel; rows are short enough to stay in cache).
             at::_softmax_out(logits, logits, 1, false);
+            if (la && la->m > 0 && s1 > la->row0) {
+                // rows r in [lo, s1), keys j in [0, r - row0]: a [rows, keys] lower triangle
+                const int64_t lo = std::max(s0, la->row0), rows = s1 - lo;
+                const int64_t keys = std::min(la->m, s1 - la->row0);
+                auto p = lv.narrow(1, lo - s0, rows).narrow(2, 0, keys); // [hs, rows, keys]
+                auto j = torch::arange(keys, m_tri.options().dtype(torch::kInt64));
+                auto r = torch::arange(lo - la->row0, s1 - la->row0, j.options());
+                auto pm = p * (j.unsqueeze(0) <= r.unsqueeze(1)).unsqueeze(0);
+                auto s = pm.sum({1, 2}, false, torch::kFloat64).to(torch::kCPU);
+                auto q = pm.mul_(pm).sum({1, 2}, false, torch::kFloat64).to(torch::kCPU);
+                la->sum.narrow(0, kv * G + g0, hs).add_(s);
+                la->sum_sq.narrow(0, kv * G + g0, hs).add_(q);
+            }
             auto out = torch::mm(logits, V[kv].narrow(0, 0, s1)); // [hs*n, d]
             // attn: [rows, KV, G, d]
             attn->narrow(0, s0 - attn_row0, n)
@@ -181,10 +203,20 @@ bool ForwardRunner::run(const std::vector<int32_t>& ids, const ForwardRequest& r
     auto V = torch::empty({KV, L, d}, fopt);
     const int n_layers = int(m_w.layers.size());
     const int64_t Hd = H * d, KVd = KV * d;
-    for (int li = 0; li < n_layers; ++li) {
+    LongAttnCapture la;
+    if (req.longattn) {
+        la.m = 3 * (L / 4);
+        la.row0 = L - la.m;
+        la.sum = torch::zeros({H}, torch::kFloat64);
+        la.sum_sq = torch::zeros({H}, torch::kFloat64);
+    }
+    // Only LongAttn asked for: the first layer is all it reads.
+    const int run_layers = !req.params && !req.want_hidden && req.longattn ? 1 : n_layers;
+    for (int li = 0; li < run_layers; ++li) {
         const LayerWeights& lw = m_w.layers[size_t(li)];
         const bool last = li == n_layers - 1;
-        const bool need_output = !last || req.want_hidden;
+        const bool longattn_layer = req.longattn && li == 0;
+        const bool need_output = !last || req.want_hidden || longattn_layer;
 
         // Pass 1: q, k, v for every position, chunk by chunk. Q is kept pre-scaled by
         // 1/sqrt(d) in [KV, G, L, d] so a KV group's queries are one matrix.
@@ -215,8 +247,8 @@ bool ForwardRunner::run(const std::vector<int32_t>& ids, const ForwardRequest& r
             if (need_output) attn = torch::empty({n, KV, G, d}, fopt);
             for (auto [s0, s1] : lay.blocks_of(c0, c1))
                 attention_block(lay, s0, s1, Q, K, V, &attn, c0, req.params ? &cap : nullptr,
-                                need_output);
-            if (!need_output) continue;
+                                need_output, longattn_layer ? &la : nullptr);
+            if (!need_output || (li + 1 == run_layers && !req.want_hidden)) continue;
             auto xs = x.narrow(0, c0, n);
             xs.add_(linear(attn.view({n, Hd}), lw.wo, lw.bo));
             auto h2 = rms_norm(xs, lw.ln_post, c.rms_norm_eps);
@@ -255,7 +287,19 @@ bool ForwardRunner::run(const std::vector<int32_t>& ids, const ForwardRequest& r
             afs_per_layer.push_back(std::move(afs_l));
             if (req.keep_layer_matrices) result->layer_span_mass.push_back(std::move(layer_mat));
         }
-        if (req.progress && !req.progress(li + 1, n_layers)) return false;
+        if (longattn_layer) {
+            // The reference's torch .var() of the masked L x L matrix: unbiased, N = L^2.
+            const double N = double(L) * double(L);
+            auto s = la.sum.accessor<double, 1>(), q = la.sum_sq.accessor<double, 1>();
+            double prop = 0, var = 0;
+            for (int64_t h = 0; h < H; ++h) {
+                prop += s[h] / double(L);
+                var += N > 1 ? (q[h] - s[h] * s[h] / N) / (N - 1) : 0.0;
+            }
+            result->longattn_proportion = prop / double(H);
+            result->longattn_uniformity = var / double(H);
+        }
+        if (req.progress && !req.progress(li + 1, run_layers)) return false;
     }
 
     if (req.params) {

@@ -19,6 +19,9 @@ struct ForwardRequest {
     const LadmParams* params = nullptr; // capture LADM spans when set
     bool keep_layer_matrices = false;
     bool want_hidden = false; // run every layer to the end and return final-normed states
+    // LongAttn's first-layer sums (ScoreResult::longattn_*); with no params and no hidden
+    // states wanted, the forward stops after the first layer.
+    bool longattn = false;
     std::function<bool(int, int)> progress;
 };
 
@@ -34,9 +37,11 @@ class ForwardRunner {
   private:
     struct Layout;
     struct SpanCapture;
+    struct LongAttnCapture;
     void attention_block(const Layout& lay, int64_t s0, int64_t s1, const torch::Tensor& Q,
                          const torch::Tensor& K, const torch::Tensor& V, torch::Tensor* attn,
-                         int64_t attn_row0, SpanCapture* cap, bool need_output);
+                         int64_t attn_row0, SpanCapture* cap, bool need_output,
+                         LongAttnCapture* la = nullptr);
     void direct_span_mass(const torch::Tensor& Q, const torch::Tensor& K, int64_t kv, int64_t t,
                           int64_t C, torch::Tensor& acc, int64_t g0 = 0, int64_t hs = 0) const;
 

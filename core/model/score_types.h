@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -41,12 +42,20 @@ struct ScoreResult {
     int64_t windows = 0;
     std::vector<float> span_mass;
     std::vector<std::vector<float>> layer_span_mass; // per layer, when asked for
-    int64_t tokens = 0;                              // scored (after truncation to max_len)
-    int64_t original_tokens = 0;                     // before truncation
+    // LongAttn (ScoreOptions::longattn; docs/scorers.md): the first layer's causal attention
+    // restricted to queries in the last 3/4 and keys in the first 3/4 (lower-triangular),
+    // per head its sum / L ("proportion") and the variance of the masked L x L matrix
+    // ("uniformity"), each averaged over the heads. NaN when not computed.
+    double longattn_proportion = std::numeric_limits<double>::quiet_NaN();
+    double longattn_uniformity = std::numeric_limits<double>::quiet_NaN();
+    int64_t tokens = 0;          // scored (after truncation to max_len)
+    int64_t original_tokens = 0; // before truncation
     double seconds = 0;
 };
 
 struct ScoreOptions {
+    bool cds = true;       // LADM's CDS (and its spans); false: no LADM part at all
+    bool longattn = false; // LongAttn's proportion and uniformity (first layer only)
     bool keep_layer_matrices = false;
     // Called after each layer with (layers done, total); return false to cancel.
     std::function<bool(int, int)> progress;

@@ -163,6 +163,31 @@ void check_against_reference(const ReferenceCase& row) {
         ScoreOptions so;
         so.keep_layer_matrices = true;
         auto r = e->score(ids, p, so);
+
+        // LongAttn in the same forward: the reference's proportion and uniformity, and CDS
+        // bit for bit what it is alone; LongAttn alone (one layer run) gives the same.
+        ScoreOptions both;
+        both.longattn = true;
+        const auto rb = e->score(ids, p, both);
+        CHECK_EQ(rb.status, ScoreStatus::Ok);
+        CHECK_EQ(rb.cds, r.cds);
+        CHECK_EQ(rb.cds_per_layer, r.cds_per_layer);
+        CHECK_MSG(rel(rb.longattn_proportion, ref.longattn_proportion) < 1e-5,
+                  "LongAttn proportion " << std::setprecision(10) << rb.longattn_proportion
+                                         << " vs reference " << ref.longattn_proportion);
+        CHECK_MSG(rel(rb.longattn_uniformity, ref.longattn_uniformity) < 1e-5,
+                  "LongAttn uniformity " << std::setprecision(10) << rb.longattn_uniformity
+                                         << " vs reference " << ref.longattn_uniformity);
+        CHECK(ref.longattn_proportion > 0 && ref.longattn_uniformity > 0);
+        ScoreOptions only;
+        only.cds = false;
+        only.longattn = true;
+        const auto ro = e->score(ids, p, only);
+        CHECK_EQ(ro.status, ScoreStatus::Ok);
+        CHECK(rel(ro.longattn_proportion, ref.longattn_proportion) < 1e-5);
+        CHECK(rel(ro.longattn_uniformity, ref.longattn_uniformity) < 1e-5);
+        CHECK(ro.span_starts.empty());
+        CHECK(std::isnan(r.longattn_proportion)); // not asked for: not computed
         CHECK_EQ(r.status, ScoreStatus::Ok);
         CHECK_EQ(r.tokens, int64_t(L));
         CHECK_EQ(r.span_starts, ref.span_starts);

@@ -330,7 +330,20 @@ NaiveResult naive_reference(const TinyModelSpec& s, const std::vector<int32_t>& 
         auto scores = qh.matmul(kh.transpose(1, 2)) / std::sqrt(double(d)); // [H, L, L]
         auto mask = torch::ones({L, L}, torch::kBool).triu(1);
         scores = scores.masked_fill(mask, -std::numeric_limits<double>::infinity());
-        auto attn = torch::softmax(scores, -1).matmul(vh); // [H, L, d]
+        auto probs = torch::softmax(scores, -1); // [H, L, L]
+        if (l == 0) {
+            const int64_t m = 3 * (L / 4);
+            auto mask = torch::zeros({L, L}, torch::kFloat64);
+            mask.narrow(0, L - m, m)
+                .narrow(1, 0, m)
+                .copy_(torch::ones({m, m}, torch::kFloat64).tril());
+            for (int64_t hh = 0; hh < H; ++hh) {
+                auto masked = probs[hh] * mask;
+                res.longattn_uniformity += masked.var().item<double>() / double(H);
+                res.longattn_proportion += masked.sum().item<double>() / double(L) / double(H);
+            }
+        }
+        auto attn = probs.matmul(vh); // [H, L, d]
         auto o = attn.permute({1, 0, 2}).reshape({L, H * d});
         x = x + o.matmul(W[pre + "self_attn.o_proj.weight"].t()) +
             bias(pre + "self_attn.o_proj.bias");

@@ -49,6 +49,11 @@ struct NaiveResult {
     std::vector<int64_t> span_starts;
     std::vector<double> afs;              // layer mean
     std::vector<std::vector<double>> pfs; // layer 0's PFS per span, for inspection
+    // LongAttn, as its reference code computes it (LongAttn.py): layer 0's softmax matrix
+    // times a mask that is 1 on the lower triangle of rows [L - m, L) x keys [0, m),
+    // m = 3 * (L / 4); per head sum / L and torch's (unbiased) .var() of the whole masked
+    // matrix; means over heads.
+    double longattn_proportion = 0, longattn_uniformity = 0;
 };
 
 NaiveResult naive_reference(const TinyModelSpec& spec, const std::vector<int32_t>& ids,

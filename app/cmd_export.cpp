@@ -16,7 +16,10 @@ selection.json recipe beside OUT (inputs with hashes, model fingerprint, LADM
 parameters, mode and thresholds, per-domain counts, overrides).
 
   --selection NAME    which selection (default "default")
-  --score-key KEY     field for the CDS (default ladm_cds; null for unscored samples)
+  --score-key KEY     field for the score the selection was made on (default ladm_cds, or
+                      ladm_NAME after ladm select --score NAME; null for unscored samples)
+  --score-key NAME=KEY  also write another of the run's scores (cds, longattn,
+                      longattn_proportion, lexical, cds+lexical...) under KEY; repeatable
   --rejected FILE     also write the samples not selected
   --format F          jsonl (default) or ladm-scores: the authors' sorted_by_score.jsonl
                       layout (index, score, meta, rank) over every scored sample
@@ -39,7 +42,16 @@ int cmd_export(const std::vector<std::string>& argv) {
     ExportOptions o;
     o.out_path = a.positional()[0];
     o.selection = a.get("selection").value_or(o.selection);
-    o.score_key = a.get("score-key").value_or(o.score_key);
+    for (const auto& k : a.all("score-key")) {
+        const auto eq = k.find('=');
+        if (eq == std::string::npos)
+            o.score_key = k;
+        else if (eq == 0 || eq + 1 == k.size()) {
+            std::cerr << "ladm export: --score-key takes KEY or NAME=KEY, got '" << k << "'\n";
+            return kUsage;
+        } else
+            o.more_scores[k.substr(0, eq)] = k.substr(eq + 1);
+    }
     o.rejected_path = a.get("rejected").value_or("");
     o.format = a.get("format").value_or("jsonl");
     o.write_recipe = !a.flag("no-recipe");

@@ -42,6 +42,14 @@ Input:
   --max-line-bytes N  records (or text files) longer than this are reported and skipped
                       (default 64M)
   --strict            stop at the first bad record (exit 1)
+Scores (docs/scorers.md):
+  --scorers LIST      any of cds, longattn, lexical, comma-separated (default cds). cds and
+                      longattn share one forward (longattn alone runs the first layer only);
+                      lexical needs no model (its token counts come from DIR's tokenizer)
+  --lexical-distance N  lexical: a repeat counts when its previous occurrence is more than
+                      N characters back (default 3000)
+Every run also stores surface features per sample (characters per token, non-ASCII and
+byte-fallback shares, zstd ratio, digits and punctuation) for ladm stats --confounds.
 Run:
   --device D          auto | cpu | cuda | cuda:N (default auto)
   --threads N         libtorch threads (default: libtorch's choice)
@@ -131,8 +139,8 @@ bool parse_int(const std::optional<std::string>& v, int* out) {
 int cmd_score(const std::vector<std::string>& argv) {
     Args a(argv, {"help", "strict", "quiet"},
            {"model", "cache", "span", "d-afs", "d-cds", "max-len", "ablation", "text-key", "id-key",
-            "domain-key", "max-line-bytes", "device", "threads", "scores-out", "shard",
-            "shard-dir"});
+            "domain-key", "max-line-bytes", "device", "threads", "scores-out", "shard", "shard-dir",
+            "scorers", "lexical-distance"});
     if (a.flag("help")) {
         std::cout << kHelp;
         return kOk;
@@ -163,6 +171,16 @@ int cmd_score(const std::vector<std::string>& argv) {
         o.params.ablation = *parsed;
     }
     if (std::string e = validate(o.params); !e.empty()) return usage(e);
+    if (auto d = a.get("lexical-distance")) {
+        int v = 0;
+        if (!parse_int(d, &v) || v <= 0)
+            return usage("--lexical-distance takes a positive integer");
+        o.scorers.lexical_distance = v;
+    }
+    if (auto sc = a.get("scorers")) {
+        std::string e;
+        if (!parse_scorers(*sc, &o.scorers, &e)) return usage(e);
+    }
     o.corpus.text_key = a.get("text-key").value_or(o.corpus.text_key);
     o.corpus.id_key = a.get("id-key").value_or(o.corpus.id_key);
     o.corpus.domain_path = a.get("domain-key").value_or(o.corpus.domain_path);
@@ -197,20 +215,27 @@ int cmd_score(const std::vector<std::string>& argv) {
 
     std::string err;
     auto tok = Tokenizer::from_dir(model, &err);
-    if (!tok) {
+    if (!tok && o.scorers.model()) {
         std::cerr << "ladm score: " << err << "\n";
         return kFailure;
     }
-    auto engine = Engine::open(model, eo, &err);
-    if (!engine) {
-        std::cerr << "ladm score: " << err << "\n";
-        return kFailure;
+    if (!tok) // lexical alone: lengths in tokens only when a tokenizer is at hand
+        std::cerr << "warning: no tokenizer (" << err
+                  << "): token counts are 0, so token budgets cannot be met\n";
+    std::unique_ptr<Engine> engine;
+    if (o.scorers.model()) {
+        engine = Engine::open(model, eo, &err);
+        if (!engine) {
+            std::cerr << "ladm score: " << err << "\n";
+            return kFailure;
+        }
+        for (const auto& w : engine->info().warnings)
+            std::cerr << "warning: " << w << "\n";
     }
-    for (const auto& w : engine->info().warnings)
-        std::cerr << "warning: " << w << "\n";
+    const std::string fingerprint = engine ? engine->info().fingerprint : kModelFreeFingerprint;
     const ShardTask task{shard_dir, o.shard_index, o.shard_count};
     if (!shard_dir.empty()) {
-        if (shard_task_complete(task, engine->info().fingerprint, o.params)) {
+        if (shard_task_complete(task, fingerprint, o.params, o.scorers)) {
             std::cerr << "task " << o.shard_index << " of " << o.shard_count
                       << " already complete (" << task.marker_path() << ")\n";
             return kOk;
@@ -218,15 +243,18 @@ int cmd_score(const std::vector<std::string>& argv) {
         shard_task_begin(task);
     }
     const bool quiet = a.flag("quiet");
-    if (!quiet)
+    if (!quiet && engine)
         std::cerr << "model " << model << " (" << engine->info().config.model_type << ", "
                   << engine->info().config.num_layers << " layers, fingerprint "
-                  << engine->info().fingerprint << ") on " << engine->info().device << "\n";
+                  << engine->info().fingerprint << ") on " << engine->info().device << "; scores "
+                  << scorers_text(o.scorers) << "\n";
+    else if (!quiet)
+        std::cerr << "no model; scores " << scorers_text(o.scorers) << "\n";
 
     ProgressPrinter printer(quiet);
     ScoreJobSummary sum;
     const bool ok = run_score_job(
-        *engine, *tok, o,
+        engine.get(), tok.get(), o,
         [&](const ScoreJobProgress& p) {
             printer.update(p, false);
             return true;
@@ -258,7 +286,7 @@ int cmd_score(const std::vector<std::string>& argv) {
         return kFailure;
     }
     if (!shard_dir.empty() &&
-        !shard_task_finished(task, engine->info().fingerprint, o.params, sum, &err)) {
+        !shard_task_finished(task, fingerprint, o.params, sum, &err, o.scorers)) {
         std::cerr << "ladm score: " << err << "\n";
         return kFailure;
     }

@@ -3,6 +3,11 @@
 #include "app/commands.h"
 #include "cli/args.h"
 
+#include "core/curate/score_table.h"
+#include "core/store/run_params.h"
+#include "core/text/surface.h"
+
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -28,15 +33,30 @@ options:
   --top F              --top-count N
   --name NAME          selection name (default "default")
   --run N              scoring run (default the newest)
+  --score NAME         select on another of the run's scores: cds (default when the run
+                       has it), longattn, lexical, or a rank average such as cds+lexical
   --json               print the summary as JSON
 Manual overrides (ladm override) are respected: keep always, reject never. Token counts
 are the samples' original (untruncated) lengths.
 )";
 
-const char* kStatsHelp = R"(usage: ladm stats --cache DB [--run N] [--json]
+const char* kStatsHelp = R"(usage: ladm stats --cache DB [--run N] [--score NAME] [--json]
+       ladm stats --cache DB [--run N] --compare A,B [--top N] [--json]
+       ladm stats --cache DB [--run N] --confounds [--json]
 
-Per-domain counts (samples, ok / too_short / error), tokens and CDS quantiles of a run.
+Per-domain counts (samples, ok / too_short / error), tokens and quantiles of a score (CDS,
+or --score: longattn, lexical, a rank average such as cds+lexical, a stored value).
+--compare A,B: how two of the run's scores agree: Spearman and Kendall tau-b per domain,
+and the --top N (default 10) samples they rank most differently.
+--confounds: Spearman of each score against the samples' surface features (tokens,
+characters per token, non-ASCII share, byte-fallback share, zstd ratio, digits and
+punctuation) per domain; |rho| >= 0.5 within a domain is flagged.
 )";
+
+// The run's scores a curator selects on, the default first.
+std::vector<std::string> run_scores(Cache& cache, int64_t run) {
+    return selectable_scores(run_scorers(cache, run));
+}
 
 const char* kOverrideHelp = R"(usage: ladm override --cache DB ID keep|reject|clear [--note TEXT]
 
@@ -48,7 +68,7 @@ Sets or clears a manual decision for one sample; selections and exports honour i
 int cmd_select(const std::vector<std::string>& argv) {
     Args a(argv, {"help", "json"},
            {"cache", "mode", "budget", "threshold", "domain-threshold", "top", "top-count", "name",
-            "run"});
+            "run", "score"});
     if (a.flag("help")) {
         std::cout << kSelectHelp;
         return kOk;
@@ -83,14 +103,19 @@ int cmd_select(const std::vector<std::string>& argv) {
     int64_t run = 0;
     auto cache = open_cache_run("select", *a.get("cache"), a.get("run"), &run);
     if (!cache) return kFailure;
-    const auto rows = cache->results(run);
-    const SelectionResult res = select_samples(candidates_of(rows), rc);
+    auto rows = cache->results(run);
+    rc.score = a.get("score").value_or(run_scores(*cache, run).front());
+    std::string err;
+    if (!add_derived_scores(&rows, {rc.score}, &err)) {
+        std::cerr << "ladm select: run " << run << ": " << err << "\n";
+        return kUsage;
+    }
+    const SelectionResult res = select_samples(candidates_of(rows, rc.score), rc);
     if (!res.error.empty()) {
         std::cerr << "ladm select: " << res.error << "\n";
         return kUsage;
     }
     const nlohmann::json recipe = recipe_json(rc, run, res);
-    std::string err;
     const std::string name = a.get("name").value_or("default");
     if (!cache->save_selection(name, recipe.dump(), res.kept, &err)) {
         std::cerr << "ladm select: " << err << "\n";
@@ -100,11 +125,12 @@ int cmd_select(const std::vector<std::string>& argv) {
         std::cout << recipe.dump(2) << "\n";
         return kOk;
     }
-    std::printf("selection '%s' (%s%s) from run %lld\n", name.c_str(), select_mode_name(rc.mode),
+    std::printf("selection '%s' (%s%s, by %s) from run %lld\n", name.c_str(),
+                select_mode_name(rc.mode),
                 rc.mode == SelectMode::Reference || rc.mode == SelectMode::BudgetExact
                     ? (", stopped at " + std::to_string(res.percent) + "%").c_str()
                     : "",
-                (long long)run);
+                rc.score.c_str(), (long long)run);
     std::printf("%-24s %10s %10s %14s %14s\n", "domain", "kept", "samples", "kept tokens",
                 "tokens");
     for (const auto& [d, s] : res.domains)
@@ -117,8 +143,116 @@ int cmd_select(const std::vector<std::string>& argv) {
     return kOk;
 }
 
+namespace {
+std::string fmt(double v) {
+    if (!std::isfinite(v)) return "-";
+    char b[32];
+    std::snprintf(b, sizeof b, "%.3f", v);
+    return b;
+}
+nlohmann::json num(double v) {
+    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+int stats_compare(std::vector<ResultRow> rows, int64_t run, const std::string& spec, size_t top,
+                  bool json) {
+    const auto comma = spec.find(',');
+    if (comma == std::string::npos) {
+        std::cerr << "ladm stats: --compare takes two scores, A,B\n";
+        return kUsage;
+    }
+    const std::string a = spec.substr(0, comma), b = spec.substr(comma + 1);
+    std::string err;
+    if (!add_derived_scores(&rows, {a, b}, &err)) {
+        std::cerr << "ladm stats: run " << run << ": " << err << "\n";
+        return kUsage;
+    }
+    const auto agree = score_agreement(rows, a, b);
+    const auto dis = disagreements(rows, a, b, top);
+    if (json) {
+        nlohmann::json j = {{"run", run}, {"a", a}, {"b", b}, {"domains", nlohmann::json::array()}};
+        for (const auto& g : agree)
+            j["domains"].push_back({{"domain", g.domain},
+                                    {"pairs", g.pairs},
+                                    {"spearman", num(g.spearman)},
+                                    {"kendall", num(g.kendall)}});
+        j["disagreements"] = nlohmann::json::array();
+        for (const auto& d : dis)
+            j["disagreements"].push_back({{"id", d.key},
+                                          {"domain", d.domain},
+                                          {a, d.a},
+                                          {b, d.b},
+                                          {"rank_" + a, d.rank_a},
+                                          {"rank_" + b, d.rank_b}});
+        std::cout << j.dump(2) << "\n";
+        return kOk;
+    }
+    std::printf("run %lld: %s vs %s\n%-20s %8s %9s %9s\n", (long long)run, a.c_str(), b.c_str(),
+                "domain", "pairs", "spearman", "kendall");
+    for (const auto& g : agree)
+        std::printf("%-20s %8lld %9s %9s\n", g.domain.c_str(), (long long)g.pairs,
+                    fmt(g.spearman).c_str(), fmt(g.kendall).c_str());
+    std::printf("\nmost different ranks (rank as a fraction of the run, 1 = highest):\n");
+    std::printf("%-28s %-16s %10s %10s %8s %8s\n", "id", "domain", a.c_str(), b.c_str(),
+                ("rank " + a).c_str(), ("rank " + b).c_str());
+    for (const auto& d : dis)
+        std::printf("%-28s %-16s %10.4g %10.4g %8.2f %8.2f\n", d.key.c_str(), d.domain.c_str(), d.a,
+                    d.b, d.rank_a, d.rank_b);
+    return kOk;
+}
+
+int stats_confounds(std::vector<ResultRow> rows, int64_t run, std::vector<std::string> scores,
+                    bool json) {
+    std::string err;
+    if (!add_derived_scores(&rows, scores, &err)) {
+        std::cerr << "ladm stats: run " << run << ": " << err << "\n";
+        return kUsage;
+    }
+    const auto cf = confounds(rows, scores);
+    if (json) {
+        nlohmann::json j = {{"run", run}, {"warning_at", kConfoundWarning}};
+        j["confounds"] = nlohmann::json::array();
+        for (const auto& c : cf)
+            j["confounds"].push_back({{"score", c.score},
+                                      {"domain", c.domain},
+                                      {"feature", c.feature},
+                                      {"pairs", c.pairs},
+                                      {"spearman", num(c.rho)},
+                                      {"warning", c.warn}});
+        std::cout << j.dump(2) << "\n";
+        return kOk;
+    }
+    const auto features = confound_features(rows);
+    int warnings = 0;
+    for (const auto& s : scores) {
+        std::printf("run %lld: Spearman of %s against surface features\n%-20s", (long long)run,
+                    s.c_str(), "domain");
+        for (const auto& f : features)
+            std::printf(" %13s", feature_label(f).c_str());
+        std::printf("\n");
+        std::string domain;
+        for (const auto& c : cf) {
+            if (c.score != s) continue;
+            if (c.domain != domain) {
+                if (!domain.empty()) std::printf("\n");
+                domain = c.domain;
+                std::printf("%-20s", domain.c_str());
+            }
+            std::printf(" %12s%s", fmt(c.rho).c_str(), c.warn ? "!" : " ");
+            warnings += c.warn;
+        }
+        std::printf("\n\n");
+    }
+    if (warnings)
+        std::printf("! |rho| >= %.1f within a domain: the score follows that feature there "
+                    "(%d cases); look before cutting a budget on it\n",
+                    kConfoundWarning, warnings);
+    return kOk;
+}
+} // namespace
+
 int cmd_stats(const std::vector<std::string>& argv) {
-    Args a(argv, {"help", "json"}, {"cache", "run"});
+    Args a(argv, {"help", "json", "confounds"}, {"cache", "run", "score", "compare", "top"});
     if (a.flag("help")) {
         std::cout << kStatsHelp;
         return kOk;
@@ -130,7 +264,26 @@ int cmd_stats(const std::vector<std::string>& argv) {
     int64_t run = 0;
     auto cache = open_cache_run("stats", *a.get("cache"), a.get("run"), &run);
     if (!cache) return kFailure;
-    const auto by = domain_stats(cache->results(run));
+    auto rows = cache->results(run);
+    if (auto c = a.get("compare")) {
+        size_t top = 10;
+        try {
+            if (auto t = a.get("top")) top = size_t(std::stoul(*t));
+        } catch (...) {
+            std::cerr << "ladm stats: --top takes a number\n";
+            return kUsage;
+        }
+        return stats_compare(std::move(rows), run, *c, top, a.flag("json"));
+    }
+    if (a.flag("confounds"))
+        return stats_confounds(std::move(rows), run, run_scores(*cache, run), a.flag("json"));
+    const std::string score = a.get("score").value_or(run_scores(*cache, run).front());
+    std::string err;
+    if (!add_derived_scores(&rows, {score}, &err)) {
+        std::cerr << "ladm stats: run " << run << ": " << err << "\n";
+        return kUsage;
+    }
+    const auto by = domain_stats(rows, score);
     const double qs[] = {0, 0.1, 0.25, 0.5, 0.75, 0.9, 1};
     if (a.flag("json")) {
         nlohmann::json j = {{"run", run}, {"domains", nlohmann::json::object()}};
@@ -141,14 +294,14 @@ int cmd_stats(const std::vector<std::string>& argv) {
                     s.cds.empty() ? nlohmann::json(nullptr) : nlohmann::json(quantile(s.cds, x));
             j["domains"][d] = {{"samples", s.samples},     {"ok", s.ok},
                                {"too_short", s.too_short}, {"error", s.error},
-                               {"tokens", s.tokens},       {"cds_quantiles", q}};
+                               {"tokens", s.tokens},       {score + "_quantiles", q}};
         }
         std::cout << j.dump(2) << "\n";
         return kOk;
     }
-    std::printf("run %lld\n%-20s %8s %6s %6s %6s %12s %8s %8s %8s %8s %8s\n", (long long)run,
-                "domain", "samples", "ok", "short", "error", "tokens", "min", "p25", "median",
-                "p75", "max");
+    std::printf("run %lld, %s\n%-20s %8s %6s %6s %6s %12s %8s %8s %8s %8s %8s\n", (long long)run,
+                score.c_str(), "domain", "samples", "ok", "short", "error", "tokens", "min", "p25",
+                "median", "p75", "max");
     for (const auto& [d, s] : by)
         std::printf("%-20s %8lld %6lld %6lld %6lld %12lld %8.3g %8.3g %8.3g %8.3g %8.3g\n",
                     d.c_str(), (long long)s.samples, (long long)s.ok, (long long)s.too_short,

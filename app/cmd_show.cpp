@@ -3,6 +3,7 @@
 #include "app/commands.h"
 #include "cli/args.h"
 #include "core/curate/inspection.h"
+#include "core/text/surface.h"
 #include "core/text/tokenizer.h"
 
 #include <algorithm>
@@ -68,9 +69,19 @@ int cmd_show(const std::vector<std::string>& argv) {
     std::printf("%s  domain %s  %s:%lld\nstatus %s  tokens %lld (scored %lld)", id.c_str(),
                 row->domain.c_str(), row->loc.file.c_str(), (long long)row->loc.line,
                 ev.status.c_str(), (long long)ev.tokens, (long long)ev.tokens_scored);
-    if (ev.scored()) std::printf("  CDS %.6f", ev.cds);
+    if (ev.scored() && ev.has_cds) std::printf("  CDS %.6f", ev.cds);
     if (!ev.error.empty()) std::printf("  error: %s", ev.error.c_str());
     std::printf("\n");
+    if (!ev.scores.empty()) {
+        std::printf("scores:");
+        for (const auto& [name, v] : ev.scores)
+            if (name.rfind("f_", 0) != 0) std::printf("  %s %.6g", name.c_str(), v);
+        std::printf("\nsurface:");
+        for (const auto& [name, v] : ev.scores)
+            if (name.rfind("f_", 0) == 0) std::printf("  %s %.4g", feature_label(name).c_str(), v);
+        std::printf("\n");
+    }
+    if (!ev.has_cds) return kOk; // no spans without CDS
     if (!ev.text_error.empty())
         std::cerr << "ladm show: " << ev.text_error << " (showing positions only)\n";
     if (!ev.scored()) return kOk;

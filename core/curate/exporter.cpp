@@ -1,5 +1,7 @@
 #include "core/curate/exporter.h"
 
+#include "core/curate/score_table.h"
+
 #include "core/corpus/jsonl_writer.h"
 #include "core/corpus/line_source.h"
 
@@ -111,8 +113,21 @@ bool export_selection(Cache& cache, const ExportOptions& o, ExportSummary* sum,
     nlohmann::json recipe = nlohmann::json::parse(recipe_text, nullptr, false);
     const int64_t run = recipe.is_object() && recipe.contains("run") ? recipe["run"].get<int64_t>()
                                                                      : cache.latest_run();
-    const auto rows = cache.results(run);
+    auto rows = cache.results(run);
     const std::set<int64_t> kept(kept_ids.begin(), kept_ids.end());
+    const std::string score =
+        recipe.is_object() ? recipe.value("score", std::string("cds")) : std::string("cds");
+    const std::string score_key = o.score_key.empty() ? "ladm_" + score : o.score_key;
+    std::vector<std::string> names{score};
+    for (const auto& [name, key] : o.more_scores)
+        names.push_back(name);
+    if (!add_derived_scores(&rows, names, error)) {
+        *error = "run " + std::to_string(run) + ": " + *error;
+        return false;
+    }
+    auto value_json = [](double v) {
+        return std::isfinite(v) ? nlohmann::json(v).dump() : std::string("null");
+    };
 
     auto out = JsonlWriter::open(o.out_path, error);
     if (!out) return false;
@@ -124,7 +139,8 @@ bool export_selection(Cache& cache, const ExportOptions& o, ExportSummary* sum,
 
     std::vector<const ResultRow*> todo;
     for (const auto& r : rows)
-        if (o.format == "ladm-scores" ? r.status == "ok" : (kept.count(r.sample_id) || rej))
+        if (o.format == "ladm-scores" ? r.status == "ok" && std::isfinite(r.score(score))
+                                      : (kept.count(r.sample_id) || rej))
             todo.push_back(&r);
 
     bool ok = true;
@@ -141,14 +157,15 @@ bool export_selection(Cache& cache, const ExportOptions& o, ExportSummary* sum,
                 return true;
             },
             error);
-        std::sort(todo.begin(), todo.end(), [](auto* a, auto* b) {
-            return a->cds != b->cds ? a->cds > b->cds : a->sample_id < b->sample_id;
+        std::sort(todo.begin(), todo.end(), [&](auto* a, auto* b) {
+            const double x = a->score(score), y = b->score(score);
+            return x != y ? x > y : a->sample_id < b->sample_id;
         });
         int64_t rank = 0;
         for (const auto* r : todo) {
             if (!ok) break;
             nlohmann::json line = {{"index", r->key},
-                                   {"score", r->cds},
+                                   {"score", r->score(score)},
                                    {"meta", meta[r->sample_id]},
                                    {"rank", ++rank}};
             if (!out->write_line(line.dump())) {
@@ -161,8 +178,11 @@ bool export_selection(Cache& cache, const ExportOptions& o, ExportSummary* sum,
         ok = for_each_record(
             todo, o,
             [&](const ResultRow& r, const std::string& raw) {
-                const std::string value = r.status == "ok" ? nlohmann::json(r.cds).dump() : "null";
-                const std::string line = with_score(raw, o.score_key, value);
+                std::string line =
+                    with_score(raw, score_key, value_json(r.status == "ok" ? r.score(score) : NAN));
+                for (const auto& [name, key] : o.more_scores)
+                    line =
+                        with_score(line, key, value_json(r.status == "ok" ? r.score(name) : NAN));
                 JsonlWriter* w = kept.count(r.sample_id) ? out.get() : rej.get();
                 if (!w->write_line(line)) {
                     *error = w->error();
@@ -188,7 +208,8 @@ bool export_selection(Cache& cache, const ExportOptions& o, ExportSummary* sum,
     doc["created"] = now_iso();
     doc["output"] = o.out_path;
     doc["format"] = o.format;
-    doc["score_key"] = o.score_key;
+    doc["score_key"] = score_key;
+    if (!o.more_scores.empty()) doc["more_score_keys"] = o.more_scores;
     doc["exported_samples"] = sum->kept;
     doc["rejected_samples"] = sum->rejected;
     doc["selection"] = {{"name", o.selection}, {"recipe", recipe}};

@@ -6,6 +6,7 @@
 #include "core/store/cache.h"
 
 #include <functional>
+#include <map>
 #include <string>
 
 namespace ladm {
@@ -13,7 +14,12 @@ namespace ladm {
 struct ExportOptions {
     std::string out_path;
     std::string rejected_path; // optional
-    std::string score_key = "ladm_cds";
+    // The key of the score the selection was made on (its recipe's "score", CDS unless
+    // ladm select --score chose another); "" = "ladm_" + that score's name ("ladm_cds").
+    std::string score_key;
+    // More of the run's scores in every record, as NAME -> KEY (ladm export --score-key
+    // lexical=lex_score); derived ones (longattn, cds+lexical) too.
+    std::map<std::string, std::string> more_scores;
     std::string format = "jsonl"; // jsonl | ladm-scores
     std::string selection = "default";
     CorpusOptions corpus; // for reading records back

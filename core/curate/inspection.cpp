@@ -67,6 +67,8 @@ bool inspect_sample(Cache& cache, const Tokenizer* tok, int64_t run, int64_t sam
             ev.status = res->status;
             ev.error = res->error;
             ev.cds = res->cds;
+            ev.has_cds = res->has_cds;
+            ev.scores = std::move(res->scores);
             ev.tokens = res->tokens;
             ev.tokens_scored = res->tokens_scored;
             ev.grid = StoredWindows{res->tokens_scored, res->windows, ev.params.span};

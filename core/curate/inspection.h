@@ -8,6 +8,7 @@
 #include "core/text/tokenizer.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -58,7 +59,9 @@ struct SampleEvidence {
     LadmParams params;
     StoredWindows grid;
     std::vector<int64_t> span_starts;
-    std::vector<float> afs, span_mass; // span_mass: [span_starts x grid.windows]
+    std::vector<float> afs, span_mass;    // span_mass: [span_starts x grid.windows]
+    std::map<std::string, double> scores; // the run's other scores and surface features
+    bool has_cds = true;                  // false: the run did not compute CDS
     bool scored() const { return status == "ok"; }
 };
 

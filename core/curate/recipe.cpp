@@ -5,18 +5,22 @@
 
 namespace ladm {
 
-std::vector<Candidate> candidates_of(const std::vector<ResultRow>& rows) {
+std::vector<Candidate> candidates_of(const std::vector<ResultRow>& rows, const std::string& score) {
     std::vector<Candidate> c;
     c.reserve(rows.size());
-    for (const auto& r : rows)
+    for (const auto& r : rows) {
+        const double v = r.score(score);
+        const bool scored = r.status == "ok" && std::isfinite(v);
         c.push_back(
-            {r.sample_id, r.domain, r.cds, r.tokens, r.status == "ok", r.override_decision});
+            {r.sample_id, r.domain, scored ? v : 0.0, r.tokens, scored, r.override_decision});
+    }
     return c;
 }
 
 nlohmann::json recipe_json(const SelectionRecipe& rc, int64_t run, const SelectionResult& res) {
     nlohmann::json recipe = {
         {"mode", select_mode_name(rc.mode)}, {"run", run}, {"budget", rc.budget}};
+    if (rc.score != "cds") recipe["score"] = rc.score; // a CDS recipe reads as it always has
     // Only what the mode reads: a front end may hold values for every mode (the app's
     // panel does), and a recipe must not depend on which front end wrote it.
     switch (rc.mode) {
@@ -59,15 +63,18 @@ double quantile(std::vector<double> v, double q) {
     return quantile_sorted(v, q);
 }
 
-std::map<std::string, DomainStats> domain_stats(const std::vector<ResultRow>& rows) {
+std::map<std::string, DomainStats> domain_stats(const std::vector<ResultRow>& rows,
+                                                const std::string& score) {
     std::map<std::string, DomainStats> by;
     for (const auto& r : rows) {
+        const double v = r.score(score);
         for (DomainStats* acc : {&by[r.domain], &by["(all)"]}) {
             ++acc->samples;
             acc->tokens += r.tokens;
-            if (r.status == "ok")
-                ++acc->ok, acc->cds.push_back(r.cds);
-            else if (r.status == "too_short")
+            if (r.status == "ok") {
+                ++acc->ok;
+                if (std::isfinite(v)) acc->cds.push_back(v);
+            } else if (r.status == "too_short")
                 ++acc->too_short;
             else
                 ++acc->error;

@@ -17,8 +17,10 @@
 
 namespace ladm {
 
-// What selection needs of each result row (status ok = scored, with its override).
-std::vector<Candidate> candidates_of(const std::vector<ResultRow>& rows);
+// What selection needs of each result row (status ok with a finite `score` = scored, with
+// its override). A derived score must be added to the rows first (add_derived_scores).
+std::vector<Candidate> candidates_of(const std::vector<ResultRow>& rows,
+                                     const std::string& score = "cds");
 
 // The recipe record kept with a selection and written to selection.json: mode, run,
 // budget, the parameters the mode reads (the percent step reached for the budget modes;
@@ -32,10 +34,12 @@ double quantile_sorted(const std::vector<double>& v, double q);
 
 struct DomainStats {
     int64_t samples = 0, ok = 0, too_short = 0, error = 0, tokens = 0;
-    std::vector<double> cds; // of the ok samples
+    std::vector<double> cds; // the score's values (CDS by default) of the ok samples
 };
 
-// Per domain, plus "(all)": counts by status, tokens and the CDS values.
-std::map<std::string, DomainStats> domain_stats(const std::vector<ResultRow>& rows);
+// Per domain, plus "(all)": counts by status, tokens and the values of `score` (CDS, or
+// another of the run's scores, derived ones added first: add_derived_scores).
+std::map<std::string, DomainStats> domain_stats(const std::vector<ResultRow>& rows,
+                                                const std::string& score = "cds");
 
 } // namespace ladm

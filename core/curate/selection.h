@@ -30,12 +30,15 @@ struct SelectionRecipe {
     std::map<std::string, double> domain_thresholds;
     std::optional<double> top_fraction;
     std::optional<int64_t> top_count;
+    // The score selected on: "cds", another of the run's scores ("longattn", "lexical"),
+    // or a rank average ("cds+lexical"); see core/curate/score_table.h.
+    std::string score = "cds";
 };
 
 struct Candidate {
     int64_t sample_id = 0;
     std::string domain;
-    double cds = 0;
+    double cds = 0;                // the score selected on (SelectionRecipe::score; CDS by default)
     int64_t tokens = 0;            // original, untruncated length
     bool scored = true;            // status ok (unscored samples can only be kept by override)
     std::string override_decision; // "", keep, reject

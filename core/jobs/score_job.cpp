@@ -1,9 +1,12 @@
 #include "core/jobs/score_job.h"
 
+#include "core/text/lexical.h"
+#include "core/text/surface.h"
 #include <algorithm>
 #include <chrono>
 #include <deque>
 #include <fstream>
+
 #include <nlohmann/json.hpp>
 
 namespace ladm {
@@ -21,14 +24,17 @@ namespace {
 // One sample through the tokenizer and the engine. What goes wrong here (text the
 // tokenizer gives up on, not enough memory for a huge record) fails this sample with its
 // reason; the run goes on. *tokens: the sample's length in tokens (0 if not tokenised).
+// *features gets the token features (characters per token, byte-fallback share).
 ScoreResult score_sample(Engine& engine, const Tokenizer& tok, const Sample& s,
-                         const LadmParams& params, int64_t* tokens) {
+                         const LadmParams& params, const ScoreOptions& so,
+                         const std::vector<uint8_t>& byte_fallback, int64_t* tokens,
+                         std::map<std::string, double>* features) {
     ScoreResult failed;
     failed.status = ScoreStatus::Error;
     try {
         if (s.pretokenized) {
             *tokens = int64_t(s.input_ids.size());
-            return engine.score(s.input_ids, params);
+            return engine.score(s.input_ids, params, so);
         }
         Encoding enc = tok.encode(s.text, true);
         if (!enc.error.empty()) {
@@ -38,7 +44,8 @@ ScoreResult score_sample(Engine& engine, const Tokenizer& tok, const Sample& s,
         *tokens = int64_t(enc.ids.size());
         const std::vector<int32_t> ids = std::move(enc.ids);
         enc = Encoding{}; // the offsets and text copy are not needed while scoring
-        return engine.score(ids, params);
+        features->merge(token_features(s.chars, ids, byte_fallback));
+        return engine.score(ids, params, so);
     } catch (const std::bad_alloc&) {
         failed.error = "out of memory for a sample of " + std::to_string(s.text.size()) +
                        " bytes (" + std::to_string(*tokens) + " tokens)";
@@ -138,7 +145,7 @@ bool index_corpus(Cache& cache, const std::vector<std::string>& inputs, const Co
                   int shard_index, int shard_count,
                   const std::function<bool(int64_t samples)>& progress,
                   const std::function<void(const Problem&)>& on_problem, IndexSummary* sum,
-                  std::string* error) {
+                  std::string* error, const std::function<void(const Sample&)>& visit) {
     RegisteredReader r(cache, on_problem);
     if (!r.open(inputs, corpus, error)) return false;
     // Samples are stored 1,000 to a transaction (one each would cost a commit per sample).
@@ -157,6 +164,7 @@ bool index_corpus(Cache& cache, const std::vector<std::string>& inputs, const Co
         batch_file = r.file_id;
         ++sum->samples;
         sum->chars += s.chars;
+        if (visit) visit(s);
         s.text.clear(); // only the location and the hash are stored
         s.input_ids.clear();
         batch.push_back(std::move(s));
@@ -185,7 +193,23 @@ bool run_score_job(Engine& engine, const Tokenizer& tok, const ScoreJobOptions& 
                    const std::function<bool(const ScoreJobProgress&)>& progress,
                    const std::function<void(const Problem&)>& on_problem, ScoreJobSummary* sum,
                    std::string* error) {
+    return run_score_job(&engine, &tok, o, progress, on_problem, sum, error);
+}
+
+bool run_score_job(Engine* engine, const Tokenizer* tok, const ScoreJobOptions& o,
+                   const std::function<bool(const ScoreJobProgress&)>& progress,
+                   const std::function<void(const Problem&)>& on_problem, ScoreJobSummary* sum,
+                   std::string* error) {
     const auto t0 = std::chrono::steady_clock::now();
+    const ScorerSet& sc = o.scorers;
+    if (!sc.cds && !sc.longattn && !sc.lexical) {
+        *error = "no scorer asked for";
+        return false;
+    }
+    if (sc.model() && (!engine || !tok)) {
+        *error = "the scorers " + scorers_text(sc) + " need a model";
+        return false;
+    }
     auto elapsed = [&] {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     };
@@ -195,18 +219,34 @@ bool run_score_job(Engine& engine, const Tokenizer& tok, const ScoreJobOptions& 
     }
     auto cache = Cache::open(o.cache_path, error);
     if (!cache) return false;
-    sum->run_id = cache->run_id(engine.info().fingerprint, params_json(o.params), kCodeVersion,
-                                error, model_name(engine.info().dir));
+    const bool use_model = sc.model();
+    sum->run_id = cache->run_id(use_model ? engine->info().fingerprint : kModelFreeFingerprint,
+                                params_json(o.params, sc), kCodeVersion, error,
+                                use_model ? model_name(engine->info().dir) : "no model");
     if (!sum->run_id) return false;
     ScoreJobProgress& pg = sum->totals;
+    DocumentFrequencies df;
+    ScoreOptions so;
+    so.cds = sc.cds;
+    so.longattn = sc.longattn;
+    const std::vector<uint8_t> byte_fallback =
+        tok ? byte_fallback_ids(*tok) : std::vector<uint8_t>{};
     // First pass: every sample into the index (the app lists them all at once) and the
     // totals progress is measured against. Its problems are reported by the second pass.
     {
         IndexSummary idx;
         CorpusOptions lenient = o.corpus; // --strict stops in the second pass, which reports
         lenient.strict = false;
+        // The lexical score's document frequencies: over the documents this run reads (in
+        // an array job, one shard: a random 1/n of the corpus, whose IDF estimates the
+        // whole corpus's).
+        std::function<void(const Sample&)> count_words;
+        if (sc.lexical)
+            count_words = [&df](const Sample& smp) {
+                if (!smp.pretokenized) df.add(words_of(smp.text));
+            };
         if (!index_corpus(*cache, o.inputs, lenient, o.shard_index, o.shard_count, nullptr, nullptr,
-                          &idx, error))
+                          &idx, error, count_words))
             return false;
         pg.total_samples = idx.samples;
         pg.total_chars = idx.chars;
@@ -243,10 +283,33 @@ bool run_score_job(Engine& engine, const Tokenizer& tok, const ScoreJobOptions& 
             ++pg.cached;
         } else {
             int64_t n_ids = 0;
-            const ScoreResult r = score_sample(engine, tok, s, o.params, &n_ids);
             StoredResult st;
+            if (!s.pretokenized) st.scores = text_features(s.text);
+            ScoreResult r;
+            if (use_model) {
+                r = score_sample(*engine, *tok, s, o.params, so, byte_fallback, &n_ids, &st.scores);
+            } else if (s.pretokenized) {
+                r.error = "the lexical score needs the sample's text; this record has only "
+                          "token ids";
+            } else {
+                r.status = ScoreStatus::Ok;
+                if (tok) { // lengths in tokens for budgets, when a tokenizer is at hand
+                    const Encoding enc = tok->encode(s.text, true);
+                    n_ids = int64_t(enc.ids.size());
+                    r.tokens = n_ids;
+                    st.scores.merge(token_features(s.chars, enc.ids, byte_fallback));
+                }
+            }
+            if (sc.longattn && r.status == ScoreStatus::Ok) {
+                st.scores["longattn_proportion"] = r.longattn_proportion;
+                st.scores["longattn_uniformity"] = r.longattn_uniformity;
+            }
+            if (sc.lexical && r.status == ScoreStatus::Ok && !s.pretokenized)
+                st.scores["lexical"] =
+                    lexical_dependency(words_of(s.text), df, sc.lexical_distance);
             st.status = status_name(r.status);
             st.error = r.error;
+            st.has_cds = sc.cds;
             st.cds = r.cds;
             st.cds_layers.assign(r.cds_per_layer.begin(), r.cds_per_layer.end());
             st.afs.assign(r.afs.begin(), r.afs.end());
@@ -269,8 +332,11 @@ bool run_score_job(Engine& engine, const Tokenizer& tok, const ScoreJobOptions& 
                                        {"domain", s.domain},
                                        {"tokens", st.tokens},
                                        {"status", st.status}};
-                line["cds"] =
-                    r.status == ScoreStatus::Ok ? nlohmann::json(r.cds) : nlohmann::json(nullptr);
+                if (sc.cds)
+                    line["cds"] = r.status == ScoreStatus::Ok ? nlohmann::json(r.cds)
+                                                              : nlohmann::json(nullptr);
+                for (const auto& [name, value] : st.scores)
+                    if (name.rfind("f_", 0) != 0) line[name] = value;
                 line["error"] = r.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error);
                 scores_out << line.dump() << "\n" << std::flush;
             }

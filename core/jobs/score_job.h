@@ -26,6 +26,7 @@ struct ScoreJobOptions {
     std::vector<std::string> inputs;
     CorpusOptions corpus;
     LadmParams params;
+    ScorerSet scorers; // what the run computes (default: CDS); part of its identity
     std::string cache_path;
     std::string scores_out; // optional JSONL, one line per sample handled in this run
     // Keep only samples whose stable id hash falls in shard k of n (n = 1: everything).
@@ -74,7 +75,7 @@ bool index_corpus(Cache& cache, const std::vector<std::string>& inputs, const Co
                   int shard_index, int shard_count,
                   const std::function<bool(int64_t samples)>& progress,
                   const std::function<void(const Problem&)>& on_problem, IndexSummary* summary,
-                  std::string* error);
+                  std::string* error, const std::function<void(const Sample&)>& visit = {});
 
 // Runs the job with an already opened engine and tokenizer (so a worker loads them once).
 // progress is called after every sample; return false to cancel. false + *error only
@@ -83,5 +84,12 @@ bool run_score_job(Engine& engine, const Tokenizer& tok, const ScoreJobOptions& 
                    const std::function<bool(const ScoreJobProgress&)>& progress,
                    const std::function<void(const Problem&)>& on_problem, ScoreJobSummary* summary,
                    std::string* error);
+// The same where the scorers need no model (o.scorers.model() false: lexical alone):
+// engine and tok may then be null. The run's model fingerprint is then "model-free".
+bool run_score_job(Engine* engine, const Tokenizer* tok, const ScoreJobOptions& o,
+                   const std::function<bool(const ScoreJobProgress&)>& progress,
+                   const std::function<void(const Problem&)>& on_problem, ScoreJobSummary* summary,
+                   std::string* error);
+constexpr const char* kModelFreeFingerprint = "model-free";
 
 } // namespace ladm

@@ -19,12 +19,12 @@ std::string ShardTask::failed_path() const {
 }
 
 bool shard_task_complete(const ShardTask& t, const std::string& fingerprint,
-                         const LadmParams& params) {
+                         const LadmParams& params, const ScorerSet& scorers) {
     std::ifstream mf(t.marker_path());
     if (!mf) return false;
     const auto m = nlohmann::json::parse(mf, nullptr, false);
     return m.is_object() && m.value("model_fingerprint", "") == fingerprint &&
-           m.value("ladm_params", "") == params_json(params);
+           m.value("ladm_params", "") == params_json(params, scorers);
 }
 
 void shard_task_begin(const ShardTask& t) {
@@ -37,12 +37,13 @@ void shard_task_failed(const ShardTask& t, const std::string& error) {
 }
 
 bool shard_task_finished(const ShardTask& t, const std::string& fingerprint,
-                         const LadmParams& params, const ScoreJobSummary& sum, std::string* error) {
+                         const LadmParams& params, const ScoreJobSummary& sum, std::string* error,
+                         const ScorerSet& scorers) {
     const auto& tot = sum.totals;
     const nlohmann::json m = {{"task", t.index},
                               {"tasks", t.count},
                               {"model_fingerprint", fingerprint},
-                              {"ladm_params", params_json(params)},
+                              {"ladm_params", params_json(params, scorers)},
                               {"samples", tot.samples},
                               {"scored", tot.scored},
                               {"cached", tot.cached},

@@ -20,7 +20,7 @@ struct ShardTask {
 
 // Whether the task's marker says it was completed with this model and these parameters.
 bool shard_task_complete(const ShardTask& t, const std::string& fingerprint,
-                         const LadmParams& params);
+                         const LadmParams& params, const ScorerSet& scorers = {});
 
 // Before a run: forgets an earlier failure.
 void shard_task_begin(const ShardTask& t);
@@ -30,6 +30,7 @@ void shard_task_failed(const ShardTask& t, const std::string& error);
 
 // After a complete run: writes the marker atomically (whole or absent).
 bool shard_task_finished(const ShardTask& t, const std::string& fingerprint,
-                         const LadmParams& params, const ScoreJobSummary& sum, std::string* error);
+                         const LadmParams& params, const ScoreJobSummary& sum, std::string* error,
+                         const ScorerSet& scorers = {});
 
 } // namespace ladm

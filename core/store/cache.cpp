@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
+#include <unordered_map>
 #include <xxhash.h>
 #include <zstd.h>
 
@@ -74,6 +75,17 @@ CREATE TABLE access_points(
 CREATE INDEX samples_domain ON samples(domain, id);
 CREATE INDEX results_run_status ON results(run_id, status, sample_id);
 ALTER TABLE runs ADD COLUMN model TEXT NOT NULL DEFAULT '';
+)SQL",
+    // v5: several named scores per result (scorers beside CDS, surface features).
+    R"SQL(
+CREATE TABLE scores(
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+  name TEXT NOT NULL, value REAL NOT NULL,
+  PRIMARY KEY(run_id, name, sample_id)) WITHOUT ROWID;
+CREATE INDEX scores_sample ON scores(sample_id);
+UPDATE results SET status = 'error', error = 'the score is not finite (NaN or infinite)'
+  WHERE status = 'ok' AND cds IS NULL;
 )SQL",
 };
 
@@ -388,14 +400,16 @@ bool Cache::put_result(int64_t run, int64_t sample, const StoredResult& r, std::
                            "span_mass, tokens, tokens_scored, seconds, scored_at) VALUES(?, ?, ?, "
                            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     // SQLite stores a NaN as NULL: an "ok" without a finite score would read back as 0
-    // and be selected. Such a result is kept as the failure it is.
-    const bool no_score = r.status == "ok" && !std::isfinite(r.cds);
+    // and be selected. Such a result is kept as the failure it is. (Versions before schema
+    // v5 could store one; the migration turns them into failures too.) A run without CDS
+    // (has_cds false) stores NULL.
+    const bool no_score = r.status == "ok" && r.has_cds && !std::isfinite(r.cds);
     q.bind(1, run).bind(2, sample);
     if (no_score)
         q.bind(3, kNoScoreStatus).bind(4, kNoScoreError);
     else
         q.bind(3, r.status).bind(4, r.error);
-    if (r.status == "ok" && !no_score)
+    if (r.status == "ok" && !no_score && r.has_cds)
         q.bind(5, r.cds);
     else
         q.bind_null(5);
@@ -407,11 +421,51 @@ bool Cache::put_result(int64_t run, int64_t sample, const StoredResult& r, std::
         .bind(9, r.windows)
         .bind_blob(10, mass.data(), mass.size());
     q.bind(11, r.tokens).bind(12, r.tokens_scored).bind(13, r.seconds).bind(14, now_iso());
-    if (!q.run()) {
+    sql::Transaction tx(*m_db); // the result and its named scores together
+    auto fail = [&] {
         *error = m_db->path() + ": storing a result: " + m_db->last_error();
+        return false;
+    };
+    if (!tx.begun() || !q.run()) return fail();
+    auto del = m_db->prepare("DELETE FROM scores WHERE run_id = ? AND sample_id = ?");
+    if (!del.bind(1, run).bind(2, sample).run()) return fail();
+    auto ins =
+        m_db->prepare("INSERT INTO scores(run_id, sample_id, name, value) VALUES(?, ?, ?, ?)");
+    for (const auto& [name, value] : r.scores) {
+        if (!std::isfinite(value)) continue; // stored as NULL otherwise: no score is no row
+        ins.reset();
+        if (!ins.bind(1, run).bind(2, sample).bind(3, name).bind(4, value).run()) return fail();
+    }
+    std::string err;
+    if (!tx.commit(&err)) {
+        *error = m_db->path() + ": storing a result: " + err;
         return false;
     }
     return true;
+}
+
+double ResultRow::score(const std::string& name) const {
+    if (name == "cds") return status == "ok" ? cds : std::nan("");
+    const auto it = scores.find(name);
+    return it == scores.end() ? std::nan("") : it->second;
+}
+
+std::map<std::string, double> Cache::named_scores(int64_t run, int64_t sample) {
+    std::map<std::string, double> out;
+    auto q = m_db->prepare("SELECT name, value FROM scores WHERE run_id = ? AND sample_id = ?");
+    q.bind(1, run).bind(2, sample);
+    while (q.step())
+        out[q.col_text(0)] = q.col_double(1);
+    return out;
+}
+
+std::vector<std::string> Cache::score_names(int64_t run) {
+    std::vector<std::string> out;
+    auto q = m_db->prepare("SELECT DISTINCT name FROM scores WHERE run_id = ? ORDER BY name");
+    q.bind(1, run);
+    while (q.step())
+        out.push_back(q.col_text(0));
+    return out;
 }
 
 std::optional<StoredResult> Cache::result(int64_t run, int64_t sample) {
@@ -423,11 +477,8 @@ std::optional<StoredResult> Cache::result(int64_t run, int64_t sample) {
     StoredResult r;
     r.status = q.col_text(0);
     r.error = q.col_text(1);
-    r.cds = q.col_double(2);
-    if (r.status == "ok" && q.col_null(2)) {
-        r.status = kNoScoreStatus;
-        r.error = kNoScoreError;
-    }
+    r.has_cds = !q.col_null(2);
+    r.cds = r.has_cds ? q.col_double(2) : std::nan("");
     r.cds_layers = unpack_floats(q.col_blob(3));
     r.afs = unpack_floats(q.col_blob(4));
     r.span_starts = unpack_ints(q.col_blob(5));
@@ -436,6 +487,8 @@ std::optional<StoredResult> Cache::result(int64_t run, int64_t sample) {
     r.tokens = q.col_int(8);
     r.tokens_scored = q.col_int(9);
     r.seconds = q.col_double(10);
+    q = sql::Statement();
+    r.scores = named_scores(run, sample);
     return r;
 }
 
@@ -469,8 +522,7 @@ ResultRow row_of(sql::Statement& q) {
     r.key = q.col_text(1);
     r.domain = q.col_text(2);
     r.status = q.col_text(3);
-    r.cds = q.col_double(4);
-    if (r.status == "ok" && q.col_null(4)) r.status = kNoScoreStatus; // by older versions
+    r.cds = q.col_null(4) ? std::nan("") : q.col_double(4); // NULL: failed, or no CDS asked
     r.tokens = q.col_int(5);
     r.loc = {q.col_text(6), q.col_int(7), uint64_t(q.col_int(8)), uint64_t(q.col_int(9))};
     r.override_decision = q.col_text(10);
@@ -483,8 +535,16 @@ std::vector<ResultRow> Cache::results(int64_t run, bool corpus_order) {
     auto q = m_db->prepare(std::string(kResultRowSql) +
                            (corpus_order ? " ORDER BY f.path, s.line" : ""));
     q.bind(1, run);
-    while (q.step())
+    std::unordered_map<int64_t, size_t> at;
+    while (q.step()) {
         out.push_back(row_of(q));
+        at[out.back().sample_id] = out.size() - 1;
+    }
+    auto s = m_db->prepare("SELECT sample_id, name, value FROM scores WHERE run_id = ?");
+    s.bind(1, run);
+    while (s.step())
+        if (const auto it = at.find(s.col_int(0)); it != at.end())
+            out[it->second].scores[s.col_text(1)] = s.col_double(2);
     return out;
 }
 
@@ -492,14 +552,20 @@ std::optional<ResultRow> Cache::result_row(int64_t run, int64_t sample_id) {
     auto q = m_db->prepare(std::string(kResultRowSql) + " AND s.id = ?");
     q.bind(1, run).bind(2, sample_id);
     if (!q.step()) return std::nullopt;
-    return row_of(q);
+    auto r = row_of(q);
+    q = sql::Statement();
+    r.scores = named_scores(run, r.sample_id);
+    return r;
 }
 
 std::optional<ResultRow> Cache::find_sample(int64_t run, const std::string& key) {
     auto q = m_db->prepare(std::string(kResultRowSql) + " AND s.sample_key = ?");
     q.bind(1, run).bind(2, key);
     if (!q.step()) return std::nullopt;
-    return row_of(q);
+    auto r = row_of(q);
+    q = sql::Statement();
+    r.scores = named_scores(run, r.sample_id);
+    return r;
 }
 
 bool Cache::set_override(const std::string& key, const std::string& decision,

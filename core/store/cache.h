@@ -18,7 +18,7 @@
 
 namespace ladm {
 
-constexpr int kCacheSchemaVersion = 4;
+constexpr int kCacheSchemaVersion = 5;
 
 struct FileInfo {
     std::string path; // absolute
@@ -33,6 +33,7 @@ struct StoredResult {
     std::string status; // ok | too_short | error
     std::string error;
     double cds = 0;
+    bool has_cds = true; // false: the run has no CDS (ladm score --scorers without cds)
     std::vector<float> cds_layers;
     std::vector<float> afs;
     std::vector<int64_t> span_starts;
@@ -41,6 +42,9 @@ struct StoredResult {
     int64_t tokens = 0;           // original (untruncated) length
     int64_t tokens_scored = 0;
     double seconds = 0;
+    // The run's other named scores and surface features (longattn_proportion, lexical,
+    // f_chars_per_token...; docs/scorers.md), finite values only. CDS stays in `cds`.
+    std::map<std::string, double> scores;
 };
 
 // One row of a run's results, for selection, stats and export.
@@ -49,10 +53,13 @@ struct ResultRow {
     std::string key; // the sample's id
     std::string domain;
     std::string status;
-    double cds = 0;
+    double cds = 0; // NaN when not ok, or when the run has no CDS
     int64_t tokens = 0;
     SampleLocation loc;
-    std::string override_decision; // "", keep, reject
+    std::string override_decision;        // "", keep, reject
+    std::map<std::string, double> scores; // StoredResult::scores (results(): always loaded)
+    // A named score: "cds" is `cds`, others from `scores`; NaN when the row has none.
+    double score(const std::string& name) const;
 };
 
 // The corpus table's view of a run: every indexed sample, scored in the run or not.
@@ -118,6 +125,9 @@ class Cache {
     bool has_result(int64_t run, int64_t sample);
     bool put_result(int64_t run, int64_t sample, const StoredResult& r, std::string* error);
     std::optional<StoredResult> result(int64_t run, int64_t sample);
+    // One result's named scores; the names any result of a run has, sorted.
+    std::map<std::string, double> named_scores(int64_t run, int64_t sample);
+    std::vector<std::string> score_names(int64_t run);
 
     std::vector<RunInfo> runs();
     // The newest run, or 0.

@@ -250,6 +250,12 @@ INSERT OR REPLACE INTO results(run_id, sample_id, status, error, cds, cds_layers
          r.status, r.error, r.cds, r.cds_layers, r.afs, r.span_starts, r.windows, r.span_mass, r.tokens,
          r.tokens_scored, r.seconds, r.scored_at
   FROM t.results r JOIN t.runs tr ON tr.id = r.run_id JOIN t.samples ts ON ts.id = r.sample_id;
+INSERT OR REPLACE INTO scores(run_id, sample_id, name, value)
+  SELECT (SELECT mr.id FROM main.runs mr WHERE mr.model_fingerprint = tr.model_fingerprint
+            AND mr.params = tr.params AND mr.code_version = tr.code_version),
+         (SELECT ms.id FROM main.samples ms WHERE ms.sample_key = ts.sample_key),
+         c.name, c.value
+  FROM t.scores c JOIN t.runs tr ON tr.id = c.run_id JOIN t.samples ts ON ts.id = c.sample_id;
 INSERT OR REPLACE INTO access_points(file_id, out_offset, in_offset, bits, window)
   SELECT (SELECT id FROM main.files mf WHERE mf.path = tf.path), a.out_offset, a.in_offset, a.bits, a.window
   FROM t.access_points a JOIN t.files tf ON tf.id = a.file_id;

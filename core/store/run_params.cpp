@@ -4,13 +4,80 @@
 
 namespace ladm {
 
-std::string params_json(const LadmParams& p) {
+bool parse_scorers(const std::string& list, ScorerSet* out, std::string* error) {
+    ScorerSet s;
+    s.cds = false;
+    size_t begin = 0;
+    while (begin <= list.size()) {
+        size_t end = list.find(',', begin);
+        if (end == std::string::npos) end = list.size();
+        const std::string name = list.substr(begin, end - begin);
+        if (name == "cds")
+            s.cds = true;
+        else if (name == "longattn")
+            s.longattn = true;
+        else if (name == "lexical")
+            s.lexical = true;
+        else {
+            *error = "unknown scorer '" + name + "' (known: cds, longattn, lexical)";
+            return false;
+        }
+        begin = end + 1;
+    }
+    s.lexical_distance = out->lexical_distance;
+    if (s.lexical_distance <= 0) {
+        *error = "lexical distance must be positive, got " + std::to_string(s.lexical_distance);
+        return false;
+    }
+    *out = s;
+    return true;
+}
+
+std::string scorers_text(const ScorerSet& s) {
+    std::string t;
+    auto add = [&](const char* n) { t += (t.empty() ? "" : ",") + std::string(n); };
+    if (s.cds) add("cds");
+    if (s.longattn) add("longattn");
+    if (s.lexical) add("lexical");
+    return t;
+}
+
+std::vector<std::string> selectable_scores(const ScorerSet& s) {
+    std::vector<std::string> v;
+    if (s.cds) v.push_back("cds");
+    if (s.longattn) v.push_back("longattn");
+    if (s.lexical) v.push_back("lexical");
+    return v;
+}
+
+std::string params_json(const LadmParams& p, const ScorerSet& scorers) {
     nlohmann::json j = {{"span", p.span},
                         {"d_afs", p.d_afs},
                         {"d_cds", p.d_cds},
                         {"max_len", p.max_len},
                         {"ablation", ablation_name(p.ablation)}};
+    if (scorers != ScorerSet{}) {
+        j["scorers"] = scorers_text(scorers);
+        if (scorers.lexical) j["lexical_distance"] = scorers.lexical_distance;
+    }
     return j.dump();
+}
+
+ScorerSet scorers_from_json(const std::string& json) {
+    ScorerSet s;
+    const auto j = nlohmann::json::parse(json, nullptr, false);
+    if (!j.is_object() || !j.contains("scorers") || !j["scorers"].is_string()) return s;
+    s.lexical_distance = j.value("lexical_distance", s.lexical_distance);
+    std::string err;
+    ScorerSet parsed = s;
+    if (parse_scorers(j["scorers"].get<std::string>(), &parsed, &err)) return parsed;
+    return s;
+}
+
+ScorerSet run_scorers(Cache& cache, int64_t run) {
+    for (const auto& ri : cache.runs())
+        if (ri.id == run) return scorers_from_json(ri.params);
+    return {};
 }
 
 LadmParams params_from_json(const std::string& json) {
@@ -48,6 +115,8 @@ std::string run_label(const RunInfo& r) {
     if (p.d_cds != d.d_cds) add("d_cds " + std::to_string(p.d_cds));
     if (p.max_len != d.max_len) add("max_len " + std::to_string(p.max_len));
     if (p.ablation != d.ablation) add(std::string("ablation ") + ablation_name(p.ablation));
+    if (const ScorerSet sc = scorers_from_json(r.params); sc != ScorerSet{})
+        add("scores " + scorers_text(sc));
     std::string when = r.created.substr(0, 16); // 2026-12-03T17:20
     if (when.size() > 10 && when[10] == 'T') when[10] = ' ';
     if (!r.created.empty() && r.created.back() == 'Z') when += " UTC";

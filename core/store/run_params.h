@@ -7,14 +7,37 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ladm {
 
-// To the JSON the cache keeps, and back: what the record lacks keeps its default.
-std::string params_json(const LadmParams& p);
+// The scores a run computes (ladm score --scorers; docs/scorers.md): part of the run's
+// identity, so runs with other scorers or parameters never share results.
+struct ScorerSet {
+    bool cds = true;                 // LADM's CDS
+    bool longattn = false;           // LongAttn: first-layer proportion and uniformity
+    bool lexical = false;            // model-free: IDF-weighted share of words repeated far back
+    int64_t lexical_distance = 3000; // characters
+    bool model() const { return cds || longattn; } // needs a checkpoint
+    bool operator==(const ScorerSet&) const = default;
+};
+// "cds,longattn,lexical" -> set; false + *error naming the unknown or impossible entry.
+bool parse_scorers(const std::string& list, ScorerSet* out, std::string* error);
+std::string scorers_text(const ScorerSet& s); // "cds,longattn"
+// The names of the per-sample values a run with these scorers stores (cds first, then
+// longattn_proportion, longattn_uniformity, lexical) and the scores a curator selects
+// on (cds, longattn, lexical; longattn combines the two over the run: see
+// core/curate/score_table.h).
+std::vector<std::string> selectable_scores(const ScorerSet& s);
+
+// To the JSON the cache keeps, and back: what the record lacks keeps its default. The
+// scorers are written only when they are not CDS alone, so a CDS run keeps its identity.
+std::string params_json(const LadmParams& p, const ScorerSet& scorers = {});
 LadmParams params_from_json(const std::string& json);
+ScorerSet scorers_from_json(const std::string& json);
 // The parameters run `run` of the cache was scored with (defaults for an unknown run).
 LadmParams run_params(Cache& cache, int64_t run);
+ScorerSet run_scorers(Cache& cache, int64_t run);
 
 // A run as a person reads it: "run 2: calculator, span 64, max_len 8192 (2026-12-03 17:20),
 // 200 results" -- the model's name, the parameters that differ from LADM's defaults, when.

@@ -65,12 +65,12 @@ std::vector<Word> words_of(std::string_view text) {
 void DocumentFrequencies::add(const std::vector<Word>& words) {
     std::unordered_set<std::string_view> seen;
     for (const auto& w : words)
-        if (seen.insert(w.text).second) ++m_df[w.text];
+        if (seen.insert(w.text).second) ++m_df[std::hash<std::string_view>{}(w.text)];
     ++m_docs;
 }
 
 double DocumentFrequencies::idf(const std::string& word) const {
-    const auto it = m_df.find(word);
+    const auto it = m_df.find(std::hash<std::string_view>{}(word));
     if (it == m_df.end() || it->second <= 0 || m_docs <= 0) return 0;
     return std::log(double(m_docs) / double(it->second));
 }

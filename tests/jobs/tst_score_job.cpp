@@ -3,6 +3,9 @@
 // cache, shards that partition the corpus, and task markers that name model and parameters.
 #include "core/jobs/score_job.h"
 #include "core/jobs/shard_task.h"
+#include "core/text/lexical.h"
+#include "core/text/surface.h"
+#include "core/text/utf8.h"
 #include "tests/support/scoring_fixture.h"
 #include "tests/support/tiny_model.h"
 
@@ -25,6 +28,7 @@ class TestScoreJob : public QObject {
     void shardTaskMarkers();
     void tokenizationFailureFailsOneSample();
     void progressCountsSamplesOfTheIndexedTotal();
+    void severalScorersInOneRun();
 
   private:
     QTemporaryDir m_tmp;
@@ -227,6 +231,84 @@ void TestScoreJob::progressCountsSamplesOfTheIndexedTotal() {
     QVERIFY(index_corpus(*shard, {m_corpus}, CorpusOptions{}, 1, 3, nullptr, nullptr, &part, &err));
     QVERIFY(part.samples > 0 && part.samples < 9);
     QCOMPARE(shard->count_samples(0, {}), part.samples);
+}
+
+// cds, longattn and lexical in one run: CDS bit for bit what a CDS run stores, LongAttn
+// what the engine gives, lexical what core/text computes with the corpus's document
+// frequencies, and the surface features stored; lexical alone needs no model.
+void TestScoreJob::severalScorersInOneRun() {
+    std::string err;
+    ScoreJobOptions o;
+    o.inputs = {m_corpus};
+    o.params = test::small_params();
+    o.cache_path = path("multi.db");
+    QVERIFY(parse_scorers("cds,longattn,lexical", &o.scorers, &err));
+    o.scorers.lexical_distance = 40;
+    ScoreJobSummary multi, plain;
+    QVERIFY2(
+        run_score_job(*m_scorer->engine, *m_scorer->tokenizer, o, nullptr, nullptr, &multi, &err),
+        err.c_str());
+    QVERIFY2(m_scorer->score({m_corpus}, path("plain.db"), &plain), m_scorer->error.c_str());
+    auto cache = Cache::open(o.cache_path, &err);
+    auto plain_cache = Cache::open(path("plain.db"), &err);
+    QVERIFY(cache && plain_cache);
+    QCOMPARE(run_scorers(*cache, multi.run_id), o.scorers);
+
+    // document frequencies over the corpus, as the job's index pass counts them
+    DocumentFrequencies df;
+    std::map<std::string, std::string> texts;
+    {
+        std::string e;
+        auto reader = CorpusReader::open({m_corpus}, CorpusOptions{}, &e);
+        Sample smp;
+        while (reader->next(&smp)) {
+            df.add(words_of(smp.text));
+            texts[smp.id] = smp.text;
+        }
+    }
+    QCOMPARE(df.documents(), int64_t(9));
+    int ok = 0;
+    for (const auto& r : cache->results(multi.run_id)) {
+        const auto p = plain_cache->find_sample(plain.run_id, r.key);
+        QVERIFY(p);
+        QCOMPARE(QString::fromStdString(r.status), QString::fromStdString(p->status));
+        QVERIFY(r.scores.count(kFeatureNonAscii) && r.scores.count(kFeatureZstdRatio));
+        if (r.status != "ok") continue;
+        ++ok;
+        QCOMPARE(r.cds, p->cds); // bit for bit
+        const auto enc = m_scorer->tokenizer->encode(texts[r.key], true);
+        ScoreOptions so;
+        so.longattn = true;
+        const auto direct = m_scorer->engine->score(enc.ids, o.params, so);
+        QCOMPARE(r.score("longattn_proportion"), direct.longattn_proportion);
+        QCOMPARE(r.score("longattn_uniformity"), direct.longattn_uniformity);
+        QCOMPARE(r.score("lexical"), lexical_dependency(words_of(texts[r.key]), df, 40));
+        QCOMPARE(r.score(kFeatureCharsPerToken),
+                 double(utf8::CharIndex(texts[r.key]).size()) / double(enc.ids.size()));
+    }
+    QCOMPARE(ok, 8);
+
+    // lexical alone: no engine, no tokenizer; the same values, a model-free run
+    ScoreJobOptions lx = o;
+    lx.cache_path = path("lexical.db");
+    lx.scorers = ScorerSet{};
+    QVERIFY(parse_scorers("lexical", &lx.scorers, &err));
+    lx.scorers.lexical_distance = 40;
+    ScoreJobSummary ls;
+    QVERIFY2(run_score_job(nullptr, nullptr, lx, nullptr, nullptr, &ls, &err), err.c_str());
+    auto lc = Cache::open(lx.cache_path, &err);
+    QCOMPARE(QString::fromStdString(lc->runs().at(0).fingerprint), QString(kModelFreeFingerprint));
+    const auto lrows = lc->results(ls.run_id);
+    QCOMPARE(lrows.size(), size_t(9));
+    for (const auto& r : lrows) {
+        QCOMPARE(QString::fromStdString(r.status), QString("ok")); // doc3 too: no spans needed
+        QVERIFY(std::isnan(r.cds));
+        QCOMPARE(r.score("lexical"), lexical_dependency(words_of(texts[r.key]), df, 40));
+    }
+    // a model scorer without a model is refused, naming the scorers
+    lx.scorers.longattn = true;
+    QVERIFY(!run_score_job(nullptr, nullptr, lx, nullptr, nullptr, &ls, &err));
+    QVERIFY2(err.find("longattn") != std::string::npos, err.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestScoreJob)

@@ -19,6 +19,7 @@ class TestStore : public QObject {
     void runsResultsAndParams();
     void overridesAndSelections();
     void notFiniteIsNeverOk();
+    void namedScores();
     void tableQueriesListPendingSamples();
     void runLabels();
 };
@@ -207,13 +208,104 @@ void TestStore::notFiniteIsNeverOk() {
         QVERIFY2(got->error.find("not finite") != std::string::npos, got->error.c_str());
     }
     QCOMPARE(QString::fromStdString(f.cache->result(run, f.ids[2])->status), QString("ok"));
-    // A row an older version stored as ok without a score reads as a failure too.
-    auto q = f.cache->raw_connection_for_tests().prepare(
-        "UPDATE results SET cds = NULL WHERE sample_id = ?");
-    q.bind(1, f.ids[2]);
-    QVERIFY(q.run());
+    // A run without CDS (lexical alone) stores ok with no CDS, read back as NaN.
+    const int64_t lex = f.cache->run_id("model-free", "{\"scorers\":\"lexical\"}", "v1", &err);
+    r.cds = 0;
+    r.has_cds = false;
+    r.scores = {{"lexical", 0.25}};
+    QVERIFY(f.cache->put_result(lex, f.ids[0], r, &err));
+    const auto lr = f.cache->result(lex, f.ids[0]);
+    QCOMPARE(QString::fromStdString(lr->status), QString("ok"));
+    QVERIFY(!lr->has_cds && std::isnan(lr->cds));
+    const auto lrow = f.cache->result_row(lex, f.ids[0]);
+    QVERIFY(std::isnan(lrow->score("cds")));
+    QCOMPARE(lrow->score("lexical"), 0.25);
+    // A row an older version (schema 4) stored as ok without a score is a failure once
+    // the cache is migrated.
+    const std::string path = f.cache->path();
+    {
+        auto& db = f.cache->raw_connection_for_tests();
+        QVERIFY(db.exec("UPDATE results SET cds = NULL WHERE sample_id = " +
+                            std::to_string(f.ids[2]) + " AND run_id = " + std::to_string(run),
+                        &err));
+        QVERIFY(db.exec("DELETE FROM results WHERE run_id = " + std::to_string(lex), &err));
+        QVERIFY(db.exec("DROP TABLE scores", &err));
+        QVERIFY(db.exec("PRAGMA user_version = 4", &err));
+    }
+    f.cache.reset();
+    f.cache = Cache::open(path, &err);
+    QVERIFY2(f.cache, err.c_str());
     for (const auto& row : f.cache->results(run))
         QCOMPARE(QString::fromStdString(row.status), QString("error"));
+}
+
+// Named scores beside CDS: stored with their result, replaced with it, read back by every
+// query, copied by a merge; a run's scorers are part of its identity.
+void TestStore::namedScores() {
+    Filled f;
+    std::string err;
+    const ScorerSet plain;
+    ScorerSet three = plain;
+    QVERIFY(parse_scorers("cds,longattn,lexical", &three, &err));
+    QVERIFY(three.cds && three.longattn && three.lexical);
+    // CDS alone keeps the JSON (and so the run identity) it always had
+    QCOMPARE(QString::fromStdString(params_json(LadmParams{}, plain)),
+             QString::fromStdString(params_json(LadmParams{})));
+    QVERIFY(params_json(LadmParams{}, plain).find("scorers") == std::string::npos);
+    QVERIFY(params_json(LadmParams{}, three) != params_json(LadmParams{}));
+    QCOMPARE(scorers_from_json(params_json(LadmParams{}, three)), three);
+    QCOMPARE(scorers_from_json(params_json(LadmParams{})), plain);
+    ScorerSet bad;
+    QVERIFY(!parse_scorers("cds,perplexity", &bad, &err));
+    QVERIFY2(err.find("perplexity") != std::string::npos, err.c_str());
+    QVERIFY(!parse_scorers("", &bad, &err));
+    bad.lexical_distance = -3;
+    QVERIFY(!parse_scorers("lexical", &bad, &err));
+    QVERIFY2(err.find("-3") != std::string::npos, err.c_str());
+
+    const int64_t run = f.cache->run_id("fp", params_json(LadmParams{}, three), "v1", &err);
+    QVERIFY(run != f.cache->run_id("fp", params_json(LadmParams{}), "v1", &err));
+    QCOMPARE(run_scorers(*f.cache, run), three);
+    StoredResult r;
+    r.status = "ok";
+    r.cds = 0.5;
+    r.scores = {{"lexical", 0.125}, {"longattn_proportion", 0.3}, {"skipped", std::nan("")}};
+    QVERIFY2(f.cache->put_result(run, f.ids[0], r, &err), err.c_str());
+    r.cds = 0.25;
+    r.scores = {{"lexical", 0.0625}};
+    QVERIFY(f.cache->put_result(run, f.ids[1], r, &err));
+    const auto got = f.cache->result(run, f.ids[0]);
+    QCOMPARE(got->scores.size(), size_t(2)); // NaN: no row
+    QCOMPARE(got->scores.at("lexical"), 0.125);
+    QCOMPARE(f.cache->score_names(run),
+             (std::vector<std::string>{"lexical", "longattn_proportion"}));
+    const auto rows = f.cache->results(run);
+    QCOMPARE(rows.size(), size_t(2));
+    for (const auto& row : rows) {
+        QCOMPARE(row.score("cds"), row.sample_id == f.ids[0] ? 0.5 : 0.25);
+        QCOMPARE(row.score("lexical"), row.sample_id == f.ids[0] ? 0.125 : 0.0625);
+        QCOMPARE(std::isnan(row.score("longattn_proportion")), row.sample_id != f.ids[0]);
+    }
+    QCOMPARE(f.cache->find_sample(run, "s1")->score("lexical"), 0.0625);
+    // storing a result again replaces its scores
+    r.scores = {{"longattn_uniformity", 2.0}};
+    QVERIFY(f.cache->put_result(run, f.ids[1], r, &err));
+    QCOMPARE(f.cache->result_row(run, f.ids[1])->scores,
+             (std::map<std::string, double>{{"longattn_uniformity", 2.0}}));
+    // a merge copies them
+    QTemporaryDir tmp;
+    auto other = Cache::open(tmp.filePath("m.db").toStdString(), &err);
+    QVERIFY2(other, err.c_str());
+    int64_t n = 0;
+    QVERIFY2(other->ingest(f.cache->path(), &n, &err), err.c_str());
+    const auto runs = other->runs();
+    QCOMPARE(runs.size(), size_t(2));
+    int64_t merged = 0;
+    for (const auto& ri : runs)
+        if (scorers_from_json(ri.params) == three) merged = ri.id;
+    QVERIFY(merged > 0);
+    QCOMPARE(other->find_sample(merged, "s0")->score("lexical"), 0.125);
+    QCOMPARE(other->find_sample(merged, "s1")->score("longattn_uniformity"), 2.0);
 }
 
 // The corpus table's queries: every indexed sample, pending ones too, filtered, sorted and

@@ -25,6 +25,9 @@ struct CommandLine {
         "cache", "score cache file (default: one per corpus in the app data folder)", "db"};
     QCommandLineOption score{"score", "start scoring as soon as the model is loaded"};
     QCommandLineOption span{"span", "LADM span size C", "n", "128"};
+    QCommandLineOption scorers{"scorers",
+                               "scores a run computes: any of cds, longattn, lexical (default cds)",
+                               "list", "cds"};
     QCommandLineOption shots{
         "screenshots", "after scoring, save screenshots of the main views to DIR and quit", "dir"};
     QCommandLineOption summary{
@@ -40,7 +43,7 @@ struct CommandLine {
         p.addVersionOption();
         p.addPositionalArgument("inputs", "corpus files, folders or globs (.jsonl, .jsonl.gz, "
                                           ".jsonl.zst, text folders)");
-        p.addOptions({model, cache, score, span, shots, summary, stalls});
+        p.addOptions({model, cache, score, span, scorers, shots, summary, stalls});
     }
 };
 
@@ -82,6 +85,11 @@ int main(int argc, char** argv) {
     o.inputs = p.positionalArguments();
     o.startScoring = p.isSet(cl.score) || p.isSet(cl.shots);
     o.params.span = p.value(cl.span).toInt();
+    std::string err;
+    if (!ladm::parse_scorers(p.value(cl.scorers).toStdString(), &o.scorers, &err)) {
+        std::fprintf(stderr, "ladm-studio: --scorers: %s\n", err.c_str());
+        return 64;
+    }
     ladm::ui::MainWindow w(o);
     w.resize(1400, 880);
     w.show();

@@ -4,6 +4,7 @@
 #include "core/store/cache.h"
 #include "core/store/run_params.h"
 #include "core/text/install_paths.h"
+#include "ui/agreement_view.h"
 #include "ui/corpus_table_model.h"
 #include "ui/distribution_view.h"
 #include "ui/sample_viewer.h"
@@ -52,6 +53,7 @@ MainWindow::MainWindow(const StudioOptions& o, QWidget* parent)
     setWindowTitle(tr("LADM Studio"));
     m_thread = new QThread(this);
     m_worker = new ScoringWorker;
+    m_worker->setScorers(m_opts.scorers); // before it runs in its thread
     m_worker->moveToThread(m_thread);
     connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
     connect(this, &MainWindow::requestLoadModel, m_worker, &ScoringWorker::loadModel);
@@ -241,7 +243,20 @@ void MainWindow::buildUi() {
     });
     connect(m_selPanel, &SelectionPanel::reviewListChanged, this, [this] {
         m_reviewPos = -1;
+        m_customReview = false;
         recomputeSelection();
+    });
+    m_agree = new AgreementView;
+    connect(m_agree, &AgreementView::sampleActivated, this, [this](qint64 id) {
+        m_tabs->setCurrentIndex(0);
+        showSample(id);
+    });
+    connect(m_agree, &AgreementView::reviewRequested, this, [this](const QVector<qint64>& ids) {
+        m_reviewOrder.assign(ids.begin(), ids.end());
+        m_customReview = true; // kept until a review list is picked in the selection panel
+        m_reviewPos = -1;
+        m_tabs->setCurrentIndex(0);
+        reviewStep(+1);
     });
     auto* distTab = new QSplitter(Qt::Horizontal);
     distTab->addWidget(m_dist);
@@ -252,6 +267,7 @@ void MainWindow::buildUi() {
     m_tabs = new QTabWidget;
     m_tabs->addTab(sampleTab, tr("&Sample"));
     m_tabs->addTab(distTab, tr("&Distributions && selection"));
+    m_tabs->addTab(m_agree, tr("Score a&greement"));
     auto* split = new QSplitter;
     split->addWidget(left);
     split->addWidget(m_tabs);
@@ -283,6 +299,7 @@ void MainWindow::buildUi() {
     connect(m_refreshTimer, &QTimer::timeout, this, [this] {
         m_table->refresh();
         reloadCandidates();
+        m_agree->refresh(); // recomputed only while its tab is shown
     });
     m_selectionTimer = new QTimer(this);
     m_selectionTimer->setSingleShot(true);
@@ -440,6 +457,7 @@ void MainWindow::setRun(qint64 run) {
     if (!m_table->open(m_cachePath, run, &err)) addProblem(err);
     applyFilter();
     reloadCandidates();
+    m_agree->setSource(m_cachePath, run);
 }
 
 // The whole corpus into the cache's index, in the background: every sample is listed (and
@@ -466,7 +484,9 @@ void MainWindow::startIndexing() {
         for (const auto& p : problems)
             addProblem(p);
         m_table->refresh();
-        reloadCandidates(); // the domains of the newly indexed samples
+        reloadCandidates();
+        m_agree->refresh(); // recomputed only while its tab is shown // the domains of the newly
+                            // indexed samples
         if (m_indexAgain) {
             m_indexAgain = false;
             startIndexing();

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "core/curate/selection.h"
+#include "core/store/run_params.h"
 #include "ui/inspect_worker.h"
 #include "ui/scoring_worker.h"
 
@@ -37,6 +38,7 @@ class Cache;
 namespace ladm::ui {
 
 class CorpusTableModel;
+class AgreementView;
 class DistributionView;
 class SampleViewer;
 class SelectionPanel;
@@ -47,6 +49,7 @@ struct StudioOptions {
     QStringList inputs;
     bool startScoring = false;
     LadmParams params;
+    ScorerSet scorers; // what a scoring run computes (ladm-studio --scorers)
     QString device = "auto";
     int threads = 0;
 };
@@ -68,6 +71,9 @@ class MainWindow : public QMainWindow {
     SelectionPanel* selectionPanel() const { return m_selPanel; }
     SampleViewer* viewer() const { return m_viewer; }
     DistributionView* distributions() const { return m_dist; }
+    AgreementView* agreement() const { return m_agree; }
+    const std::vector<qint64>& reviewOrder() const { return m_reviewOrder; }
+    qint64 currentSample() const { return m_currentSample; }
     QTabWidget* tabs() const { return m_tabs; }
 
     void openCorpus(const QStringList& inputs, const QString& cachePath = {});
@@ -127,6 +133,9 @@ class MainWindow : public QMainWindow {
     QString m_cachePath;
     QStringList m_inputs;
     qint64 m_run = 0;
+    QString m_score = "cds";     // the run's score that selection and the charts use
+    bool m_customReview = false; // m_reviewOrder is a list the user asked for (disagreements)
+    AgreementView* m_agree = nullptr;
     bool m_scoring = false, m_modelReady = false, m_indexing = false, m_exporting = false;
     QFuture<QStringList> m_indexFuture;
     std::shared_ptr<std::atomic<bool>> m_indexCancel = std::make_shared<std::atomic<bool>>(false);

@@ -1,6 +1,8 @@
 // MainWindow: candidates, selection, review and decisions, the "why" panel, export.
 #include "ui/main_window.h"
 
+#include "core/curate/score_table.h"
+
 #include "core/curate/exporter.h"
 #include "core/curate/recipe.h"
 #include "core/store/cache.h"
@@ -43,6 +45,7 @@ namespace ladm::ui {
 
 namespace {
 struct CandidateLoad {
+    QString score = "cds"; // the run's score selection uses (CDS, else its first)
     std::shared_ptr<const std::vector<Candidate>> candidates;
     std::vector<std::string> keys;
     QStringList domains;
@@ -72,6 +75,7 @@ void MainWindow::reloadCandidates() {
         }
         if (l.generation != m_candidateGeneration) return;
         m_candidates = l.candidates;
+        m_score = l.score;
         m_keys = l.keys;
         const QString cur = m_domainFilter->currentText();
         {
@@ -94,8 +98,12 @@ void MainWindow::reloadCandidates() {
         auto cache = Cache::open(path.toStdString(), &err);
         auto v = std::make_shared<std::vector<Candidate>>();
         if (cache) {
-            const auto rows = cache->results(run, /*corpus_order=*/false);
-            *v = candidates_of(rows);
+            auto rows = cache->results(run, /*corpus_order=*/false);
+            const std::string score = selectable_scores(run_scorers(*cache, run)).front();
+            l.score = QString::fromStdString(score);
+            std::string derr;
+            add_derived_scores(&rows, {score}, &derr); // none yet: no candidate is scored
+            *v = candidates_of(rows, score);
             for (const auto& r : rows)
                 l.keys.push_back(r.key);
             // every indexed sample's domain, so pending ones can be filtered too
@@ -146,6 +154,7 @@ void MainWindow::recomputeSelection() {
         statusBar()->showMessage(err, 4000);
         return;
     }
+    rc.score = m_score.toStdString();
     const int gen = ++m_selectionGeneration;
     auto* watcher = new QFutureWatcher<SelectionJob>(this);
     connect(watcher, &QFutureWatcher<SelectionJob>::finished, this, [this, watcher, rc] {
@@ -154,9 +163,11 @@ void MainWindow::recomputeSelection() {
         if (job.generation != m_selectionGeneration) return; // a newer one is on its way
         m_recipe = rc;
         m_selection = std::move(job.result);
-        m_reviewOrder = std::move(job.reviewOrder);
+        if (!m_customReview) {
+            m_reviewOrder = std::move(job.reviewOrder);
+            m_selPanel->showQueue(job.queue, qint64(m_reviewOrder.size()));
+        }
         m_selPanel->showResult(m_selection, rc.budget, m_scoring);
-        m_selPanel->showQueue(job.queue, qint64(m_reviewOrder.size()));
         Q_EMIT selectionUpdated();
     });
     watcher->setFuture(

@@ -54,6 +54,7 @@ void ScoringWorker::score(const QStringList& inputs, const QString& cachePath,
         o.inputs.push_back(i.toStdString());
     o.cache_path = cachePath.toStdString();
     o.params = params;
+    o.scorers = m_scorers;
     ScoreJobSummary sum;
     std::string err;
     const bool ok = run_score_job(

@@ -32,6 +32,8 @@ class ScoringWorker : public QObject {
     // Thread-safe controls for a running job: a paused job waits between samples.
     void requestPause(bool paused) { m_paused = paused; }
     void requestCancel() { m_cancel = true; }
+    // What runs compute; set before the worker's thread starts (not thread-safe).
+    void setScorers(const ScorerSet& s) { m_scorers = s; }
 
   public Q_SLOTS:
     void loadModel(const QString& dir, const QString& device, int threads);
@@ -48,6 +50,7 @@ class ScoringWorker : public QObject {
     std::unique_ptr<Engine> m_engine;
     std::unique_ptr<Tokenizer> m_tokenizer;
     std::atomic<bool> m_paused{false}, m_cancel{false};
+    ScorerSet m_scorers;
 };
 
 } // namespace ladm::ui

@@ -3,11 +3,14 @@
 // the background, set a budget, override a sample, export, verify the file), and the
 // longest event-loop stall while scoring.
 #include "core/corpus/corpus.h"
+#include "core/curate/score_table.h"
 #include "core/jobs/score_job.h"
 #include "core/model/engine.h"
 #include "core/store/cache.h"
+#include "core/store/run_params.h"
 #include "core/text/tokenizer.h"
 #include "tests/support/tiny_model.h"
+#include "ui/agreement_view.h"
 #include "ui/corpus_table_model.h"
 #include "ui/domain_summary_model.h"
 #include "ui/main_window.h"
@@ -20,6 +23,7 @@
 #include <QJsonObject>
 #include <QPlainTextEdit>
 #include <QProcess>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -39,6 +43,7 @@ class TestUi : public QObject {
     void summaryModelUnderTester();
     void fullFlow();
     void inspectWhileScoring();
+    void agreementView();
 
   private:
     // The app on the tiny model, scoring `corpus` into `cache` as soon as it starts.
@@ -432,6 +437,65 @@ void TestUi::inspectWhileScoring() {
         b[r.key] = {r.status, r.cds};
     QCOMPARE(int(a.size()), 24);
     QVERIFY(a == b);
+}
+
+// The app scores with three scorers (ladm-studio --scorers); the agreement tab shows the
+// numbers core computes on the cache (as ladm stats --compare / --confounds), and its
+// disagreements become the review queue.
+void TestUi::agreementView() {
+    const QString corpus = m_tmp.filePath("agree.jsonl"), cache = m_tmp.filePath("agree.db");
+    QProcess fx;
+    fx.start(LADM_FIXTURE, {"corpus", corpus, "24", "900", "3"});
+    QVERIFY(fx.waitForFinished() && fx.exitCode() == 0);
+    StudioOptions o = scoringOptions(corpus, cache);
+    std::string err;
+    QVERIFY(parse_scorers("cds,longattn,lexical", &o.scorers, &err));
+    MainWindow w(o);
+    w.show();
+    QSignalSpy done(&w, &MainWindow::scoringFinished);
+    QVERIFY(done.wait(300000));
+    QCOMPARE(done.first().first().toBool(), true);
+
+    AgreementView* view = w.agreement();
+    QSignalSpy updated(view, &AgreementView::updated);
+    w.tabs()->setCurrentWidget(view);
+    QVERIFY(updated.wait(20000));
+    QCOMPARE(view->scores(), (QStringList{"cds", "longattn", "lexical"}));
+    view->setScores("cds", "lexical");
+    QVERIFY(updated.wait(20000));
+
+    auto c = Cache::open(cache.toStdString(), &err);
+    QVERIFY2(c, err.c_str());
+    const int64_t run = c->latest_run();
+    QCOMPARE(run_scorers(*c, run), o.scorers);
+    auto rows = c->results(run);
+    QVERIFY(add_derived_scores(&rows, {"cds", "longattn", "lexical"}, &err));
+    const auto want = score_agreement(rows, "cds", "lexical");
+    const auto& got = view->agreement();
+    QCOMPARE(got.size(), want.size());
+    QVERIFY(want.size() >= 2);
+    for (size_t i = 0; i < want.size(); ++i) {
+        QCOMPARE(got[i].domain, want[i].domain);
+        QCOMPARE(got[i].pairs, want[i].pairs);
+        QCOMPARE(got[i].spearman, want[i].spearman);
+        QCOMPARE(got[i].kendall, want[i].kendall);
+    }
+    const auto cf = confounds(rows, {"cds", "longattn", "lexical"});
+    QCOMPARE(view->confoundRows().size(), cf.size());
+    for (size_t i = 0; i < cf.size(); ++i) {
+        QCOMPARE(view->confoundRows()[i].feature, cf[i].feature);
+        QCOMPARE(view->confoundRows()[i].warn, cf[i].warn);
+    }
+    // "Review these": the disagreements become the review queue, the first one shown
+    const auto dis = view->disagreementRows();
+    QVERIFY(!dis.empty());
+    auto* review = view->findChild<QPushButton*>();
+    QVERIFY(review && review->isEnabled());
+    QSignalSpy shown(&w, &MainWindow::sampleShown);
+    review->click();
+    QCOMPARE(w.reviewOrder().size(), dis.size());
+    QCOMPARE(w.reviewOrder().front(), dis.front().sample_id);
+    QTRY_COMPARE_WITH_TIMEOUT(w.currentSample(), dis.front().sample_id, 5000);
 }
 
 QTEST_MAIN(TestUi)

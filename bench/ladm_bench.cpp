@@ -12,15 +12,20 @@
 #include "bench/naive_scorer.h"
 #include "core/model/engine.h"
 #include "core/model/forward.h"
+#ifdef LADM_BENCH_LEXICAL
+#include "core/text/lexical.h"
+#endif
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -47,8 +52,10 @@ double gemm_gflops() {
 
 // Child: score one random sequence of L tokens with the engine (or the naive path) and
 // print one JSON line.
-int run_child(const std::string& dir, int64_t L, bool naive, int threads, int64_t budget_mb,
-              const std::string& device) {
+// mode: engine (CDS), naive, or a scorer set: cds, longattn, cds+longattn.
+int run_child(const std::string& dir, int64_t L, const std::string& mode, int threads,
+              int64_t budget_mb, const std::string& device) {
+    const bool naive = mode == "naive";
     EngineOptions o;
     o.device = device;
     o.threads = threads;
@@ -84,7 +91,10 @@ int run_child(const std::string& dir, int64_t L, bool naive, int threads, int64_
         }
         out["cds"] = cds;
     } else {
-        auto r = engine->score(ids, p);
+        ScoreOptions so;
+        so.cds = mode != "longattn";
+        so.longattn = mode == "longattn" || mode == "cds+longattn";
+        auto r = engine->score(ids, p, so);
         if (r.status != ScoreStatus::Ok) {
             std::cerr << r.error << "\n";
             return 3;
@@ -94,9 +104,114 @@ int run_child(const std::string& dir, int64_t L, bool naive, int threads, int64_
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     out["seconds"] = s;
     out["peak_rss_mb"] = bench::peak_rss_mb();
-    out["flops"] = engine->forward_flops(L);
+    // LongAttn alone runs the first layer only: its share of a full forward's FLOPs
+    out["flops"] = mode == "longattn" ? full_forward_flops(cfg, L) / double(cfg.num_layers)
+                                      : engine->forward_flops(L);
     std::cout << out.dump() << std::endl;
     return 0;
+}
+
+#ifdef LADM_BENCH_LEXICAL
+// Lexical on text: words of a synthetic document of ~4 characters per token (a vocabulary
+// of 5,000 words, Zipf-like draws), document frequencies over 64 such documents.
+double lexical_seconds(int64_t L, int64_t* chars) {
+    std::vector<std::string> vocab;
+    for (int i = 0; i < 5000; ++i)
+        vocab.push_back("w" + std::to_string(i * 7919 % 100000));
+    uint64_t x = 88172645463325252ull;
+    auto doc = [&](int64_t n_chars) {
+        std::string t;
+        while (int64_t(t.size()) < n_chars) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            const double u = double(x % 1000000) / 1e6;
+            t += vocab[size_t(std::pow(u, 3.0) * double(vocab.size() - 1))];
+            t += (x >> 20) % 9 ? " " : ".\n";
+        }
+        return t;
+    };
+    DocumentFrequencies df;
+    for (int d = 0; d < 64; ++d)
+        df.add(words_of(doc(4 * L)));
+    const std::string text = doc(4 * L);
+    *chars = int64_t(text.size());
+    const auto t0 = std::chrono::steady_clock::now();
+    volatile double v = lexical_dependency(words_of(text), df, 3000);
+    (void)v;
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+#endif
+
+json scorer_rows(const char* self, const std::vector<std::string>& models, const fs::path& tmp,
+                 int threads, int64_t budget_mb, const std::string& device, double gemm,
+                 bool as_json) {
+    json rows = json::array();
+    if (!as_json)
+        std::printf("\nscorers (one sequence, the fastest of 3 fresh processes)\n%-16s %6s %-13s "
+                    "%10s %8s %7s "
+                    "%9s\n",
+                    "model", "L", "scorer", "tok/s", "GFLOP/s", "%GEMM", "seconds");
+    for (const auto& model : models) {
+        std::string err;
+        const std::string dir = bench::prepare_model(model, tmp, &err);
+        if (dir.empty()) {
+            std::cerr << err << "\n";
+            continue;
+        }
+        for (int64_t L : {int64_t(4096), int64_t(8192)}) {
+            std::map<std::string, double> secs;
+            for (const std::string mode : {"cds", "longattn", "cds+longattn"}) {
+                json child; // the fastest of 3 fresh processes: the ratios are then stable
+                for (int rep = 0; rep < 3; ++rep) {
+                    json c = bench::run_self(self,
+                                             {"--child", dir, std::to_string(L), mode,
+                                              std::to_string(threads), std::to_string(budget_mb),
+                                              device},
+                                             &err);
+                    if (!c.is_null() && (child.is_null() || c["seconds"].get<double>() <
+                                                                child["seconds"].get<double>()))
+                        child = c;
+                }
+                if (child.is_null()) {
+                    std::cerr << model << " L=" << L << " " << mode << ": " << err << "\n";
+                    continue;
+                }
+                const double s = child["seconds"].get<double>();
+                secs[mode] = s;
+                const double gf = child["flops"].get<double>() / s / 1e9;
+                rows.push_back({{"model", model},
+                                {"L", L},
+                                {"scorer", mode},
+                                {"tokens_per_s", double(L) / s},
+                                {"gflops", gf},
+                                {"seconds", s}});
+                if (!as_json)
+                    std::printf("%-16s %6lld %-13s %10.0f %8.1f %6.0f%% %9.2f\n", model.c_str(),
+                                (long long)L, mode.c_str(), double(L) / s, gf, 100 * gf / gemm, s);
+            }
+            if (secs.size() == 3 && !as_json)
+                std::printf("%-16s %6lld cds+longattn in one run: %.2fx the time of cds and "
+                            "longattn run separately (%.2f s vs %.2f s)\n",
+                            model.c_str(), (long long)L,
+                            secs["cds+longattn"] / (secs["cds"] + secs["longattn"]),
+                            secs["cds+longattn"], secs["cds"] + secs["longattn"]);
+        }
+    }
+#ifdef LADM_BENCH_LEXICAL
+    for (int64_t L : {int64_t(4096), int64_t(8192)}) {
+        int64_t chars = 0;
+        const double s = lexical_seconds(L, &chars);
+        rows.push_back({{"model", "none"},
+                        {"L", L},
+                        {"scorer", "lexical"},
+                        {"chars_per_s", double(chars) / s},
+                        {"seconds", s}});
+        if (!as_json)
+            std::printf("%-16s %6lld %-13s %10.0f %8s %7s %9.4f   (%.0f characters/s; no model)\n",
+                        "none", (long long)L, "lexical", double(L) / s, "-", "-", s,
+                        double(chars) / s);
+    }
+#endif
+    return rows;
 }
 
 } // namespace
@@ -104,7 +219,7 @@ int run_child(const std::string& dir, int64_t L, bool naive, int threads, int64_
 int main(int argc, char** argv) {
     std::vector<int64_t> contexts = {2048, 4096, 8192, 16384, 32768};
     std::vector<std::string> models = {"tinyllama-shape", "default"};
-    bool as_json = false, with_naive = true;
+    bool as_json = false, with_naive = true, with_scorers = false;
     int threads = 0;
     int64_t budget_mb = 0;
     std::string device = "cpu";
@@ -120,14 +235,16 @@ int main(int argc, char** argv) {
         if (a == "--child") {
             const std::string dir = next();
             const int64_t L = std::stoll(next());
-            const bool naive = next() == "naive";
+            const std::string mode = next();
             const int th = std::stoi(next());
             const int64_t mb = std::stoll(next());
-            return run_child(dir, L, naive, th, mb, next());
+            return run_child(dir, L, mode, th, mb, next());
         } else if (a == "--json")
             as_json = true;
         else if (a == "--no-naive")
             with_naive = false;
+        else if (a == "--scorers")
+            with_scorers = true;
         else if (a == "--contexts")
             contexts = bench::parse_int_list(next());
         else if (a == "--models")
@@ -142,7 +259,9 @@ int main(int argc, char** argv) {
             std::cout << "usage: ladm-bench [--json] [--contexts 2048,4096] "
                          "[--models tinyllama-shape,default] [--threads N] [--no-naive]\n"
                          "                  [--budget-mb N: attention logits per step] "
-                         "[--device cpu|cuda|cuda:N]\n";
+                         "[--device cpu|cuda|cuda:N]\n"
+                         "                  [--scorers: per scorer (cds, longattn, both in one "
+                         "run, lexical) at 4K and 8K]\n";
             return 0;
         } else {
             std::cerr << "unknown option " << a << " (see --help)\n";
@@ -229,6 +348,10 @@ int main(int argc, char** argv) {
             }
             report["runs"].push_back(run);
         }
+    }
+    if (with_scorers) {
+        report["scorers"] = scorer_rows(argv[0], models, tmp, threads, budget_mb, device,
+                                        report["gemm_gflops"].get<double>(), as_json);
     }
     std::error_code ec;
     fs::remove_all(tmp, ec);

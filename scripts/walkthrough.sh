@@ -2,7 +2,8 @@
 # A curator's first minutes, with real input events on a real X server (Xvfb + xdotool):
 # start LADM Studio on the demo corpus with scoring on, click a scored row after 20 s,
 # click a heatmap cell, look at the distributions (log axis, per-domain overlay) and the
-# borderline review queue, all while the run goes on; screenshots of each view go to
+# borderline review queue, then the agreement of CDS, LongAttn and the lexical baseline
+# and the confound check, all while the run goes on; screenshots of each view go to
 # OUT_DIR, and the app's own event-loop stall report (--report-stalls) is summarised.
 #   scripts/walkthrough.sh [OUT_DIR]          (default docs/screenshots)
 # Needs a build (scripts/run.sh or scripts/test.sh) and xvfb, xdotool, imagemagick
@@ -36,7 +37,8 @@ export XDG_CONFIG_HOME=$WORK/config XDG_DATA_HOME=$WORK/data XDG_RUNTIME_DIR=$WO
 mkdir -p "$XDG_RUNTIME_DIR" "$OUT" && chmod 700 "$XDG_RUNTIME_DIR"
 for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
 
-"$BUILD/app/ladm-studio" --model resources/calculator --score --report-stalls "$DEMO" \
+"$BUILD/app/ladm-studio" --model resources/calculator --score --report-stalls \
+  --scorers cds,longattn,lexical "$DEMO" \
   >"$WORK/app.out" 2>"$WORK/app.err" &
 APP=$!
 WID=$(timeout 60 xdotool search --sync --name "LADM Studio" | head -1)
@@ -74,6 +76,13 @@ xdotool key alt+s
 shot review-sample 2
 xdotool key alt+d
 shot review 1
+step "Alt+G: score agreement (CDS vs lexical) and the confound check, while scoring"
+xdotool key alt+g
+sleep 4
+xdotool mousemove 792 85 click 1   # score B
+sleep 1.5
+xdotool key End Return          # the last score: lexical
+shot agreement 4
 kill "$APP" 2>/dev/null || true
 wait "$APP" 2>/dev/null || true
 APP=

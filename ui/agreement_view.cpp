@@ -111,7 +111,11 @@ AgreementView::AgreementView(QWidget* parent)
     m_log = new QCheckBox(tr("l&og axes"));
     m_log->setChecked(true);
     for (auto* c : {m_a, m_b})
-        connect(c, &QComboBox::activated, this, [this] { reload(); });
+        connect(c, &QComboBox::activated, this, [this] {
+            m_wantA = m_a->currentText();
+            m_wantB = m_b->currentText();
+            reload();
+        });
     connect(m_log, &QCheckBox::toggled, this, [this] {
         if (m_data) show(*m_data);
     });
@@ -210,8 +214,8 @@ void AgreementView::showEvent(QShowEvent* e) {
 }
 
 void AgreementView::setScores(const QString& a, const QString& b) {
-    m_a->setCurrentText(a);
-    m_b->setCurrentText(b);
+    m_wantA = a;
+    m_wantB = b;
     reload();
 }
 
@@ -251,8 +255,7 @@ void AgreementView::reload() {
         }
         if (m_stale && isVisible()) reload();
     });
-    w->setFuture(
-        QtConcurrent::run(compute, m_path, m_run, m_a->currentText(), m_b->currentText(), gen));
+    w->setFuture(QtConcurrent::run(compute, m_path, m_run, m_wantA, m_wantB, gen));
 }
 
 void AgreementView::show(const AgreementData& d) {
@@ -261,8 +264,9 @@ void AgreementView::show(const AgreementData& d) {
         c->clear();
         c->addItems(d.scores);
     }
-    m_a->setCurrentText(d.a);
-    m_b->setCurrentText(d.b);
+    // what these numbers are of; but while a newer pick is being computed, that pick
+    m_a->setCurrentText(m_stale && d.scores.contains(m_wantA) ? m_wantA : d.a);
+    m_b->setCurrentText(m_stale && d.scores.contains(m_wantB) ? m_wantB : d.b);
     if (!d.error.isEmpty())
         m_note->setText(d.error);
     else if (d.scores.size() < 2)

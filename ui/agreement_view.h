@@ -52,6 +52,7 @@ class AgreementView : public QWidget {
 
     QString m_path;
     qint64 m_run = 0;
+    QString m_wantA, m_wantB; // the scores last picked (a computation may still show older ones)
     int m_generation = 0;
     bool m_loading = false, m_stale = false;
     std::unique_ptr<AgreementData> m_data;

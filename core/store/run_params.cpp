@@ -64,14 +64,17 @@ std::string params_json(const LadmParams& p, const ScorerSet& scorers) {
 }
 
 ScorerSet scorers_from_json(const std::string& json) {
-    ScorerSet s;
     const auto j = nlohmann::json::parse(json, nullptr, false);
-    if (!j.is_object() || !j.contains("scorers") || !j["scorers"].is_string()) return s;
-    s.lexical_distance = j.value("lexical_distance", s.lexical_distance);
+    if (!j.is_object() || !j.contains("scorers") || !j["scorers"].is_string()) return {};
+    ScorerSet parsed;
+    const auto d = j.find("lexical_distance");
+    if (d != j.end()) {
+        if (!d->is_number_integer()) return {};
+        parsed.lexical_distance = d->get<int64_t>();
+    }
     std::string err;
-    ScorerSet parsed = s;
     if (parse_scorers(j["scorers"].get<std::string>(), &parsed, &err)) return parsed;
-    return s;
+    return {}; // not a list this version knows: CDS, as the record of an older run reads
 }
 
 ScorerSet run_scorers(Cache& cache, int64_t run) {
@@ -84,11 +87,16 @@ LadmParams params_from_json(const std::string& json) {
     LadmParams p;
     const auto j = nlohmann::json::parse(json, nullptr, false);
     if (!j.is_object()) return p;
-    p.span = j.value("span", p.span);
-    p.d_afs = j.value("d_afs", p.d_afs);
-    p.d_cds = j.value("d_cds", p.d_cds);
-    p.max_len = j.value("max_len", p.max_len);
-    p.ablation = parse_ablation(j.value("ablation", "none")).value_or(Ablation::None);
+    try { // a value of the wrong type (a damaged cache) leaves the defaults
+        LadmParams q;
+        q.span = j.value("span", q.span);
+        q.d_afs = j.value("d_afs", q.d_afs);
+        q.d_cds = j.value("d_cds", q.d_cds);
+        q.max_len = j.value("max_len", q.max_len);
+        q.ablation = parse_ablation(j.value("ablation", "none")).value_or(Ablation::None);
+        p = q;
+    } catch (const nlohmann::json::exception&) {
+    }
     return p;
 }
 

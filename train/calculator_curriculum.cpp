@@ -1,6 +1,7 @@
 #include "train/calculator_curriculum.h"
 
 #include "core/corpus/source_text.h"
+#include "core/text/surface.h"
 #include "core/text/tokenizer.h"
 
 #include <algorithm>
@@ -207,26 +208,7 @@ std::vector<uint8_t> never_match_tokens(const Tokenizer& tok) {
                 only = false;
                 break;
             }
-            switch (utf8proc_category(c)) {
-            case UTF8PROC_CATEGORY_ZS:
-            case UTF8PROC_CATEGORY_ZL:
-            case UTF8PROC_CATEGORY_ZP:
-            case UTF8PROC_CATEGORY_PC:
-            case UTF8PROC_CATEGORY_PD:
-            case UTF8PROC_CATEGORY_PS:
-            case UTF8PROC_CATEGORY_PE:
-            case UTF8PROC_CATEGORY_PI:
-            case UTF8PROC_CATEGORY_PF:
-            case UTF8PROC_CATEGORY_PO:
-            case UTF8PROC_CATEGORY_SM:
-            case UTF8PROC_CATEGORY_SC:
-            case UTF8PROC_CATEGORY_SK:
-            case UTF8PROC_CATEGORY_SO:
-            case UTF8PROC_CATEGORY_CC:
-                break;
-            default:
-                only = false;
-            }
+            if (!is_punctuation_or_symbol(c) && !is_space_or_control(c)) only = false;
             k += size_t(n);
         }
         never[id] = only ? 1 : 0;

@@ -8,6 +8,31 @@
 
 namespace ladm {
 
+bool is_punctuation_or_symbol(int32_t cp) {
+    switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_PC:
+    case UTF8PROC_CATEGORY_PD:
+    case UTF8PROC_CATEGORY_PS:
+    case UTF8PROC_CATEGORY_PE:
+    case UTF8PROC_CATEGORY_PI:
+    case UTF8PROC_CATEGORY_PF:
+    case UTF8PROC_CATEGORY_PO:
+    case UTF8PROC_CATEGORY_SM:
+    case UTF8PROC_CATEGORY_SC:
+    case UTF8PROC_CATEGORY_SK:
+    case UTF8PROC_CATEGORY_SO:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool is_space_or_control(int32_t cp) {
+    const auto cat = utf8proc_category(cp);
+    return cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL ||
+           cat == UTF8PROC_CATEGORY_ZP || cat == UTF8PROC_CATEGORY_CC;
+}
+
 std::map<std::string, double> text_features(std::string_view text) {
     int64_t points = 0, non_ascii = 0, digits_punct = 0;
     const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
@@ -22,26 +47,10 @@ std::map<std::string, double> text_features(std::string_view text) {
             continue;
         }
         if (c >= 0x80) ++non_ascii;
-        switch (utf8proc_category(c)) {
-        case UTF8PROC_CATEGORY_ND:
-        case UTF8PROC_CATEGORY_NL:
-        case UTF8PROC_CATEGORY_NO:
-        case UTF8PROC_CATEGORY_PC:
-        case UTF8PROC_CATEGORY_PD:
-        case UTF8PROC_CATEGORY_PS:
-        case UTF8PROC_CATEGORY_PE:
-        case UTF8PROC_CATEGORY_PI:
-        case UTF8PROC_CATEGORY_PF:
-        case UTF8PROC_CATEGORY_PO:
-        case UTF8PROC_CATEGORY_SM:
-        case UTF8PROC_CATEGORY_SC:
-        case UTF8PROC_CATEGORY_SK:
-        case UTF8PROC_CATEGORY_SO:
+        const auto cat = utf8proc_category(c);
+        if (is_punctuation_or_symbol(c) || cat == UTF8PROC_CATEGORY_ND ||
+            cat == UTF8PROC_CATEGORY_NL || cat == UTF8PROC_CATEGORY_NO)
             ++digits_punct;
-            break;
-        default:
-            break;
-        }
         i += k;
     }
     std::map<std::string, double> f;

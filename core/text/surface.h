@@ -20,6 +20,10 @@ inline constexpr const char* kFeatureByteFallback = "f_byte_fallback";
 inline constexpr const char* kFeatureZstdRatio = "f_zstd_ratio";
 inline constexpr const char* kFeatureDigitsPunct = "f_digits_punct";
 
+// Unicode classes of one code point (utf8proc categories).
+bool is_punctuation_or_symbol(int32_t code_point); // P*, S*
+bool is_space_or_control(int32_t code_point);      // Z*, Cc
+
 // From the text alone: share of code points that are not ASCII, share that are digits or
 // punctuation/symbols (Unicode N*, P*, S*), and zstd's compressed / raw size at level 3 on
 // the first 1 MiB (low = repetitive). Invalid UTF-8 bytes count as non-ASCII code points.

@@ -1,6 +1,7 @@
 // The lexical long-dependency baseline against hand-worked cases and a naive float64
 // version (previous occurrences found by scanning back, document frequencies by counting).
 #include "core/text/lexical.h"
+#include "core/text/surface.h"
 
 #include <QtTest>
 
@@ -17,6 +18,7 @@ class TestLexical : public QObject {
     void handWorked();
     void matchesNaive();
     void asciiPunctuation();
+    void surfaceFeatures();
 };
 
 void TestLexical::wordsAndOffsets() {
@@ -111,6 +113,33 @@ void TestLexical::asciiPunctuation() {
     const std::string other = "na\u00efve \u00fcber \xff x \u4e2d";
     QCOMPARE(ascii_punctuation(other), other);
     QCOMPARE(ascii_punctuation(""), std::string());
+}
+
+// The confound check's features, worked by hand.
+void TestLexical::surfaceFeatures() {
+    // a b 1 , é \u201C: 6 code points, 2 not ASCII, 3 digits/punctuation (1 , \u201C)
+    const auto f = text_features("ab1,\u00E9\u201C");
+    QCOMPARE(f.at(kFeatureNonAscii), 2.0 / 6);
+    QCOMPARE(f.at(kFeatureDigitsPunct), 3.0 / 6);
+    // an invalid byte counts as one non-ASCII character
+    QCOMPARE(text_features("a\xFF").at(kFeatureNonAscii), 0.5);
+    QVERIFY(text_features("").empty());
+    // repetition compresses
+    std::string rep, rnd;
+    std::mt19937_64 g(2);
+    for (int i = 0; i < 4000; ++i) {
+        rep += "the same words again ";
+        rnd += char('a' + g() % 26);
+    }
+    QVERIFY(text_features(rep).at(kFeatureZstdRatio) < 0.05);
+    QVERIFY(text_features(rnd).at(kFeatureZstdRatio) > 0.5);
+    const auto t = token_features(10, {1, 2, 3, 4}, {0, 1, 0, 0, 0});
+    QCOMPARE(t.at(kFeatureCharsPerToken), 2.5);
+    QCOMPARE(t.at(kFeatureByteFallback), 0.25);
+    QVERIFY(token_features(10, {}, {}).empty());
+    QVERIFY(is_punctuation_or_symbol(U'\u2014') && is_punctuation_or_symbol('+'));
+    QVERIFY(!is_punctuation_or_symbol('a') && !is_punctuation_or_symbol(U'\u00E9'));
+    QVERIFY(is_space_or_control(' ') && is_space_or_control('\n') && !is_space_or_control('.'));
 }
 
 QTEST_APPLESS_MAIN(TestLexical)

@@ -404,8 +404,15 @@ void TestUi::inspectWhileScoring() {
 
     // Paused: the run waits between samples, the app answers as before.
     w.setPaused(true);
-    QTest::qWait(2500); // the sample in flight finishes
-    const size_t atPause = scored().size();
+    // the sample in flight finishes: wait until no result lands for 2.5 s (on a loaded
+    // machine one sample can take longer than that)
+    size_t atPause = scored().size();
+    for (int i = 0; i < 40; ++i) {
+        QTest::qWait(2500);
+        const size_t n = scored().size();
+        if (n == atPause) break;
+        atPause = n;
+    }
     showWithin(ids[0], -1, "while paused");
     if (QTest::currentTestFailed()) return;
     QTest::qWait(1500);

@@ -76,12 +76,10 @@ xdotool key alt+s
 shot review-sample 2
 xdotool key alt+d
 shot review 1
-step "Alt+G: score agreement (CDS vs lexical) and the confound check, while scoring"
+step "Alt+G: score agreement; Alt+B, End: CDS vs lexical; and the confound check, while scoring"
 xdotool key alt+g
 sleep 4
-xdotool mousemove 792 85 click 1   # score B
-sleep 1.5
-xdotool key End Return          # the last score: lexical
+xdotool key alt+b End   # score B: the last of the run's scores, lexical
 shot agreement 4
 kill "$APP" 2>/dev/null || true
 wait "$APP" 2>/dev/null || true

@@ -144,9 +144,13 @@ AgreementView::AgreementView(QWidget* parent)
     });
 
     auto* controls = new QHBoxLayout;
-    controls->addWidget(new QLabel(tr("score A:")));
+    auto* la = new QLabel(tr("score &A:"));
+    la->setBuddy(m_a); // Alt+A / Alt+B, then the arrow keys, Home, End
+    auto* lb = new QLabel(tr("score &B:"));
+    lb->setBuddy(m_b);
+    controls->addWidget(la);
     controls->addWidget(m_a);
-    controls->addWidget(new QLabel(tr("score B:")));
+    controls->addWidget(lb);
     controls->addWidget(m_b);
     controls->addWidget(m_log);
     controls->addStretch(1);

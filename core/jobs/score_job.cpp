@@ -2,11 +2,11 @@
 
 #include "core/text/lexical.h"
 #include "core/text/surface.h"
+
 #include <algorithm>
 #include <chrono>
 #include <deque>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 namespace ladm {

@@ -53,11 +53,6 @@ characters per token, non-ASCII share, byte-fallback share, zstd ratio, digits a
 punctuation) per domain; |rho| >= 0.5 within a domain is flagged.
 )";
 
-// The run's scores a curator selects on, the default first.
-std::vector<std::string> run_scores(Cache& cache, int64_t run) {
-    return selectable_scores(run_scorers(cache, run));
-}
-
 const char* kOverrideHelp = R"(usage: ladm override --cache DB ID keep|reject|clear [--note TEXT]
 
 Sets or clears a manual decision for one sample; selections and exports honour it.

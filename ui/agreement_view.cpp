@@ -53,7 +53,7 @@ AgreementData compute(const QString& path, qint64 run, QString a, QString b, int
         d.error = QString::fromStdString(err);
         return d;
     }
-    std::vector<std::string> names = selectable_scores(run_scorers(*cache, run));
+    std::vector<std::string> names = run_scores(*cache, run);
     for (const auto& n : names)
         d.scores << QString::fromStdString(n);
     auto rows = cache->results(run, /*corpus_order=*/false);

@@ -246,18 +246,7 @@ void MainWindow::buildUi() {
         m_customReview = false;
         recomputeSelection();
     });
-    m_agree = new AgreementView;
-    connect(m_agree, &AgreementView::sampleActivated, this, [this](qint64 id) {
-        m_tabs->setCurrentIndex(0);
-        showSample(id);
-    });
-    connect(m_agree, &AgreementView::reviewRequested, this, [this](const QVector<qint64>& ids) {
-        m_reviewOrder.assign(ids.begin(), ids.end());
-        m_customReview = true; // kept until a review list is picked in the selection panel
-        m_reviewPos = -1;
-        m_tabs->setCurrentIndex(0);
-        reviewStep(+1);
-    });
+    buildAgreementTab();
     auto* distTab = new QSplitter(Qt::Horizontal);
     distTab->addWidget(m_dist);
     distTab->addWidget(m_selPanel);

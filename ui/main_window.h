@@ -112,6 +112,7 @@ class MainWindow : public QMainWindow {
     void reloadCandidates();
     void recomputeSelection();
     void reviewStep(int delta);
+    void buildAgreementTab();
     void decideCurrent(const QString& decision, bool askNote);
     void showWhy(const SampleInspection& s);
     void setRun(qint64 run);

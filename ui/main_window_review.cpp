@@ -1,4 +1,5 @@
 // MainWindow: candidates, selection, review and decisions, the "why" panel, export.
+#include "ui/agreement_view.h"
 #include "ui/main_window.h"
 
 #include "core/curate/score_table.h"
@@ -99,7 +100,7 @@ void MainWindow::reloadCandidates() {
         auto v = std::make_shared<std::vector<Candidate>>();
         if (cache) {
             auto rows = cache->results(run, /*corpus_order=*/false);
-            const std::string score = selectable_scores(run_scorers(*cache, run)).front();
+            const std::string score = run_scores(*cache, run).front();
             l.score = QString::fromStdString(score);
             std::string derr;
             add_derived_scores(&rows, {score}, &derr); // none yet: no candidate is scored
@@ -378,6 +379,23 @@ void MainWindow::exportDialog() {
     if (d.exec() != QDialog::Accepted) return;
     startExport(out->text(), withRejected->isChecked() ? rejected->text() : QString(),
                 format->currentData().toString());
+}
+
+// The score agreement tab: a click opens a sample; "Review these" makes its list the
+// review queue until a review list is picked in the selection panel.
+void MainWindow::buildAgreementTab() {
+    m_agree = new AgreementView;
+    connect(m_agree, &AgreementView::sampleActivated, this, [this](qint64 id) {
+        m_tabs->setCurrentIndex(0);
+        showSample(id);
+    });
+    connect(m_agree, &AgreementView::reviewRequested, this, [this](const QVector<qint64>& ids) {
+        m_reviewOrder.assign(ids.begin(), ids.end());
+        m_customReview = true; // kept until a review list is picked in the selection panel
+        m_reviewPos = -1;
+        m_tabs->setCurrentIndex(0);
+        reviewStep(+1);
+    });
 }
 
 } // namespace ladm::ui

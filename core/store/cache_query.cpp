@@ -4,6 +4,7 @@
 #include "core/store/cache.h"
 
 #include <cmath>
+#include <unordered_map>
 #include <variant>
 
 namespace ladm {
@@ -217,6 +218,92 @@ std::vector<Override> Cache::overrides() {
         "SELECT sample_key, decision, note, created FROM overrides ORDER BY sample_key");
     while (q.step())
         out.push_back({q.col_text(0), q.col_text(1), q.col_text(2), q.col_text(3)});
+    return out;
+}
+
+// A run's result rows (selection, stats, export).
+namespace {
+const char* kResultRowSql =
+    "SELECT s.id, s.sample_key, s.domain, r.status, r.cds, r.tokens, f.path, s.line, s.offset, "
+    "s.length, "
+    "COALESCE(o.decision, '') FROM results r JOIN samples s ON s.id = r.sample_id JOIN files f ON "
+    "f.id = s.file_id "
+    "LEFT JOIN overrides o ON o.sample_key = s.sample_key WHERE r.run_id = ?";
+
+ResultRow row_of(sql::Statement& q) {
+    ResultRow r;
+    r.sample_id = q.col_int(0);
+    r.key = q.col_text(1);
+    r.domain = q.col_text(2);
+    r.status = q.col_text(3);
+    r.cds = q.col_null(4) ? std::nan("") : q.col_double(4); // NULL: failed, or no CDS asked
+    r.tokens = q.col_int(5);
+    r.loc = {q.col_text(6), q.col_int(7), uint64_t(q.col_int(8)), uint64_t(q.col_int(9))};
+    r.override_decision = q.col_text(10);
+    return r;
+}
+} // namespace
+
+std::vector<ResultRow> Cache::results(int64_t run, bool corpus_order) {
+    std::vector<ResultRow> out;
+    auto q = m_db->prepare(std::string(kResultRowSql) +
+                           (corpus_order ? " ORDER BY f.path, s.line" : ""));
+    q.bind(1, run);
+    std::unordered_map<int64_t, size_t> at;
+    while (q.step()) {
+        out.push_back(row_of(q));
+        at[out.back().sample_id] = out.size() - 1;
+    }
+    auto s = m_db->prepare("SELECT sample_id, name, value FROM scores WHERE run_id = ?");
+    s.bind(1, run);
+    while (s.step())
+        if (const auto it = at.find(s.col_int(0)); it != at.end())
+            out[it->second].scores[s.col_text(1)] = s.col_double(2);
+    return out;
+}
+
+std::optional<ResultRow> Cache::result_row(int64_t run, int64_t sample_id) {
+    auto q = m_db->prepare(std::string(kResultRowSql) + " AND s.id = ?");
+    q.bind(1, run).bind(2, sample_id);
+    if (!q.step()) return std::nullopt;
+    auto r = row_of(q);
+    q = sql::Statement();
+    r.scores = named_scores(run, r.sample_id);
+    return r;
+}
+
+std::optional<ResultRow> Cache::find_sample(int64_t run, const std::string& key) {
+    auto q = m_db->prepare(std::string(kResultRowSql) + " AND s.sample_key = ?");
+    q.bind(1, run).bind(2, key);
+    if (!q.step()) return std::nullopt;
+    auto r = row_of(q);
+    q = sql::Statement();
+    r.scores = named_scores(run, r.sample_id);
+    return r;
+}
+
+// Named scores beside CDS (schema v5).
+double ResultRow::score(const std::string& name) const {
+    if (name == "cds") return status == "ok" ? cds : std::nan("");
+    const auto it = scores.find(name);
+    return it == scores.end() ? std::nan("") : it->second;
+}
+
+std::map<std::string, double> Cache::named_scores(int64_t run, int64_t sample) {
+    std::map<std::string, double> out;
+    auto q = m_db->prepare("SELECT name, value FROM scores WHERE run_id = ? AND sample_id = ?");
+    q.bind(1, run).bind(2, sample);
+    while (q.step())
+        out[q.col_text(0)] = q.col_double(1);
+    return out;
+}
+
+std::vector<std::string> Cache::score_names(int64_t run) {
+    std::vector<std::string> out;
+    auto q = m_db->prepare("SELECT DISTINCT name FROM scores WHERE run_id = ? ORDER BY name");
+    q.bind(1, run);
+    while (q.step())
+        out.push_back(q.col_text(0));
     return out;
 }
 

@@ -106,6 +106,10 @@ LadmParams run_params(Cache& cache, int64_t run) {
     return {};
 }
 
+std::vector<std::string> run_scores(Cache& cache, int64_t run) {
+    return selectable_scores(run_scorers(cache, run));
+}
+
 std::string model_name(const std::string& dir) {
     std::string d = dir;
     while (d.size() > 1 && d.back() == '/')

@@ -38,6 +38,8 @@ ScorerSet scorers_from_json(const std::string& json);
 // The parameters run `run` of the cache was scored with (defaults for an unknown run).
 LadmParams run_params(Cache& cache, int64_t run);
 ScorerSet run_scorers(Cache& cache, int64_t run);
+// selectable_scores(run_scorers(cache, run)): the run's scores, its default first.
+std::vector<std::string> run_scores(Cache& cache, int64_t run);
 
 // A run as a person reads it: "run 2: calculator, span 64, max_len 8192 (2026-12-03 17:20),
 // 200 results" -- the model's name, the parameters that differ from LADM's defaults, when.

@@ -140,6 +140,10 @@ bool MainWindow::isPaused() const {
     return m_pauseAction->isChecked();
 }
 
+bool MainWindow::scoringHeld() const {
+    return m_worker->holding();
+}
+
 void MainWindow::setPaused(bool paused) {
     if (m_pauseAction->isEnabled()) m_pauseAction->setChecked(paused);
 }

@@ -65,6 +65,7 @@ class MainWindow : public QMainWindow {
     bool isScoring() const { return m_scoring; }
     bool isPaused() const;
     void setPaused(bool paused); // as the Pause button
+    bool scoringHeld() const;    // paused, and the sample in flight is done
     bool modelReady() const { return m_modelReady; }
     QString cachePath() const { return m_cachePath; }
     const SelectionResult& selection() const { return m_selection; }

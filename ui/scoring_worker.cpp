@@ -61,8 +61,10 @@ void ScoringWorker::score(const QStringList& inputs, const QString& cachePath,
         *m_engine, *m_tokenizer, o,
         [&](const ScoreJobProgress& p) {
             Q_EMIT progress(p);
+            m_holding = m_paused && !m_cancel;
             while (m_paused && !m_cancel)
                 QThread::msleep(50);
+            m_holding = false;
             return !m_cancel.load();
         },
         [&](const Problem& p) {

@@ -32,6 +32,8 @@ class ScoringWorker : public QObject {
     // Thread-safe controls for a running job: a paused job waits between samples.
     void requestPause(bool paused) { m_paused = paused; }
     void requestCancel() { m_cancel = true; }
+    // Paused and waiting between samples: nothing is being scored.
+    bool holding() const { return m_holding; }
     // What runs compute; set before the worker's thread starts (not thread-safe).
     void setScorers(const ScorerSet& s) { m_scorers = s; }
 
@@ -49,7 +51,7 @@ class ScoringWorker : public QObject {
   private:
     std::unique_ptr<Engine> m_engine;
     std::unique_ptr<Tokenizer> m_tokenizer;
-    std::atomic<bool> m_paused{false}, m_cancel{false};
+    std::atomic<bool> m_paused{false}, m_cancel{false}, m_holding{false};
     ScorerSet m_scorers;
 };
 

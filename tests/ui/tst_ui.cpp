@@ -404,15 +404,10 @@ void TestUi::inspectWhileScoring() {
 
     // Paused: the run waits between samples, the app answers as before.
     w.setPaused(true);
-    // the sample in flight finishes: wait until no result lands for 2.5 s (on a loaded
-    // machine one sample can take longer than that)
-    size_t atPause = scored().size();
-    for (int i = 0; i < 40; ++i) {
-        QTest::qWait(2500);
-        const size_t n = scored().size();
-        if (n == atPause) break;
-        atPause = n;
-    }
+    // the sample in flight finishes and the worker holds between samples
+    QTRY_VERIFY_WITH_TIMEOUT(w.scoringHeld(), 120000);
+    QTest::qWait(300); // its result reaches the cache's readers
+    const size_t atPause = scored().size();
     showWithin(ids[0], -1, "while paused");
     if (QTest::currentTestFailed()) return;
     QTest::qWait(1500);

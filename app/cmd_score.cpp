@@ -43,9 +43,17 @@ Input:
                       (default 64M)
   --strict            stop at the first bad record (exit 1)
 Scores (docs/scorers.md):
-  --scorers LIST      any of cds, longattn, lexical, comma-separated (default cds). cds and
-                      longattn share one forward (longattn alone runs the first layer only);
-                      lexical needs no model (its token counts come from DIR's tokenizer)
+  --scorers LIST      any of cds, longattn, lcgain, lexical, comma-separated (default cds).
+                      cds, longattn and lcgain share one forward (longattn alone runs the
+                      first layer only); lcgain adds one forward per short window and needs
+                      the LM head; lexical needs no model (its token counts come from DIR's
+                      tokenizer)
+  --lcgain-window W   lcgain: the short context, in tokens (default 4096); samples of W
+                      tokens or fewer get no lcgain
+  --lcgain-stride N   lcgain: tokens scored per short window (default 1024)
+  --lcgain-alpha X    lcgain: a key token gains more than X nats of log-likelihood from the
+                      long context (default 2) ...
+  --lcgain-beta X     ... and has a long-context log-likelihood above X (default -2)
   --lexical-distance N  lexical: a repeat counts when its previous occurrence is more than
                       N characters back (default 3000)
 Every run also stores surface features per sample (characters per token, non-ASCII and
@@ -137,10 +145,12 @@ bool parse_int(const std::optional<std::string>& v, int* out) {
 } // namespace
 
 int cmd_score(const std::vector<std::string>& argv) {
-    Args a(argv, {"help", "strict", "quiet"},
-           {"model", "cache", "span", "d-afs", "d-cds", "max-len", "ablation", "text-key", "id-key",
-            "domain-key", "max-line-bytes", "device", "threads", "scores-out", "shard", "shard-dir",
-            "scorers", "lexical-distance"});
+    std::set<std::string> options = {
+        "model",    "cache",      "span",   "d-afs",      "d-cds",          "max-len",
+        "ablation", "text-key",   "id-key", "domain-key", "max-line-bytes", "device",
+        "threads",  "scores-out", "shard",  "shard-dir",  "scorers"};
+    options.insert(scorer_option_names().begin(), scorer_option_names().end());
+    Args a(argv, {"help", "strict", "quiet"}, options);
     if (a.flag("help")) {
         std::cout << kHelp;
         return kOk;
@@ -171,12 +181,11 @@ int cmd_score(const std::vector<std::string>& argv) {
         o.params.ablation = *parsed;
     }
     if (std::string e = validate(o.params); !e.empty()) return usage(e);
-    if (auto d = a.get("lexical-distance")) {
-        int v = 0;
-        if (!parse_int(d, &v) || v <= 0)
-            return usage("--lexical-distance takes a positive integer");
-        o.scorers.lexical_distance = v;
-    }
+    for (const auto& n : scorer_option_names())
+        if (auto v = a.get(n)) {
+            std::string e;
+            if (!set_scorer_option(&o.scorers, n, *v, &e)) return usage(e);
+        }
     if (auto sc = a.get("scorers")) {
         std::string e;
         if (!parse_scorers(*sc, &o.scorers, &e)) return usage(e);

@@ -25,9 +25,9 @@ struct CommandLine {
         "cache", "score cache file (default: one per corpus in the app data folder)", "db"};
     QCommandLineOption score{"score", "start scoring as soon as the model is loaded"};
     QCommandLineOption span{"span", "LADM span size C", "n", "128"};
-    QCommandLineOption scorers{"scorers",
-                               "scores a run computes: any of cds, longattn, lexical (default cds)",
-                               "list", "cds"};
+    QCommandLineOption scorers{
+        "scorers", "scores a run computes: any of cds, longattn, lcgain, lexical (default cds)",
+        "list", "cds"};
     QCommandLineOption shots{
         "screenshots", "after scoring, save screenshots of the main views to DIR and quit", "dir"};
     QCommandLineOption summary{

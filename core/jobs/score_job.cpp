@@ -202,7 +202,7 @@ bool run_score_job(Engine* engine, const Tokenizer* tok, const ScoreJobOptions& 
                    std::string* error) {
     const auto t0 = std::chrono::steady_clock::now();
     const ScorerSet& sc = o.scorers;
-    if (!sc.cds && !sc.longattn && !sc.lexical) {
+    if (!sc.cds && !sc.longattn && !sc.lcgain && !sc.lexical) {
         *error = "no scorer asked for";
         return false;
     }
@@ -217,18 +217,25 @@ bool run_score_job(Engine* engine, const Tokenizer* tok, const ScoreJobOptions& 
         *error = "bad LADM parameters: " + e;
         return false;
     }
+    if (std::string e = validate(sc); !e.empty()) {
+        *error = "bad scorer parameters: " + e;
+        return false;
+    }
+    const bool use_model = sc.model();
+    ScoreOptions so;
+    so.cds = sc.cds;
+    so.longattn = sc.longattn;
+    so.lcgain = sc.lcgain;
+    so.lcgain_params = sc.lcgain_params;
+    if (use_model && !engine->prepare(so, error)) return false;
     auto cache = Cache::open(o.cache_path, error);
     if (!cache) return false;
-    const bool use_model = sc.model();
     sum->run_id = cache->run_id(use_model ? engine->info().fingerprint : kModelFreeFingerprint,
                                 params_json(o.params, sc), kCodeVersion, error,
                                 use_model ? model_name(engine->info().dir) : "no model");
     if (!sum->run_id) return false;
     ScoreJobProgress& pg = sum->totals;
     DocumentFrequencies df;
-    ScoreOptions so;
-    so.cds = sc.cds;
-    so.longattn = sc.longattn;
     const std::vector<uint8_t> byte_fallback =
         tok ? byte_fallback_ids(*tok) : std::vector<uint8_t>{};
     // First pass: every sample into the index (the app lists them all at once) and the
@@ -303,6 +310,10 @@ bool run_score_job(Engine* engine, const Tokenizer* tok, const ScoreJobOptions& 
             if (sc.longattn && r.status == ScoreStatus::Ok) {
                 st.scores["longattn_proportion"] = r.longattn_proportion;
                 st.scores["longattn_uniformity"] = r.longattn_uniformity;
+            }
+            if (r.lcgain_tokens > 0) { // none for samples of lcgain_window tokens or fewer
+                st.scores["lcgain"] = r.lcgain;
+                st.scores["lcgain_key_fraction"] = r.lcgain_key_fraction;
             }
             if (sc.lexical && r.status == ScoreStatus::Ok && !s.pretokenized)
                 st.scores["lexical"] =

@@ -3,6 +3,7 @@
 #include "core/model/engine.h"
 
 #include "core/model/forward.h"
+#include "core/model/lc_gain.h"
 #include "core/model/model_weights.h"
 
 #include <chrono>
@@ -188,12 +189,15 @@ ScoreResult Engine::score(const std::vector<int32_t>& ids_in, const LadmParams& 
     try {
         std::vector<int32_t> ids(ids_in.begin(), ids_in.begin() + L);
         if (!check_ids(ids, d->info.config.vocab_size, &r.error)) return finish(r);
-        if (!opts.cds && !opts.longattn) {
+        if (!opts.cds && !opts.longattn && !opts.lcgain) {
             r.error = "no model score asked for";
             return finish(r);
         }
-        // Too short for LADM's spans when CDS is asked for; LongAttn needs 3 * (L / 4) > 0.
-        if (opts.cds ? query_span_starts(L, params).empty() : L < 4) {
+        if (!prepare(opts, &r.error)) return finish(r);
+        // Too short for LADM's spans when CDS is asked for; LongAttn needs 3 * (L / 4) > 0;
+        // LC gain needs a token after its window (with the others, it is left out alone).
+        const bool lcgain = opts.lcgain && L > opts.lcgain_params.window;
+        if (opts.cds ? query_span_starts(L, params).empty() : opts.longattn ? L < 4 : !lcgain) {
             r.status = ScoreStatus::TooShort;
             return finish(r);
         }
@@ -201,14 +205,20 @@ ScoreResult Engine::score(const std::vector<int32_t>& ids_in, const LadmParams& 
         ForwardRequest req;
         req.params = opts.cds ? &params : nullptr;
         req.longattn = opts.longattn;
+        req.want_hidden = lcgain;
         req.keep_layer_matrices = opts.keep_layer_matrices;
         req.progress = opts.progress;
         ForwardRunner runner(d->info.config, d->weights, d->device, d->opts);
-        if (!runner.run(ids, req, &r)) {
+        torch::Tensor hidden;
+        auto cancelled = [&] {
             r.status = ScoreStatus::Error;
             if (r.error.empty()) r.error = "cancelled";
             return finish(r);
-        }
+        };
+        if (!runner.run(ids, req, &r, lcgain ? &hidden : nullptr)) return cancelled();
+        if (lcgain && !lc_gain(runner, d->weights.lm_head, ids, hidden, opts.lcgain_params,
+                               d->opts.attention_budget_bytes, opts.progress, &r))
+            return cancelled();
         // A score that is not a number is a failure with its reason, never "ok": NaN or
         // infinite weights, or a config that makes the attention overflow.
         bool finite = std::isfinite(r.cds);
@@ -217,13 +227,15 @@ ScoreResult Engine::score(const std::vector<int32_t>& ids_in, const LadmParams& 
         if (opts.longattn)
             finite = finite && std::isfinite(r.longattn_proportion) &&
                      std::isfinite(r.longattn_uniformity);
+        if (lcgain) finite = finite && std::isfinite(r.lcgain);
         if (!finite) {
             r.status = ScoreStatus::Error;
             r.error =
                 "the score is not finite (CDS " + std::to_string(r.cds) +
                 (opts.longattn ? ", LongAttn proportion " + std::to_string(r.longattn_proportion)
                                : std::string()) +
-                "): the model's attention produced NaN or infinite values; check the "
+                (lcgain ? ", LC gain " + std::to_string(r.lcgain) : std::string()) +
+                "): the model produced NaN or infinite values; check the "
                 "checkpoint's weights and config.json";
             return finish(r);
         }
@@ -236,6 +248,16 @@ ScoreResult Engine::score(const std::vector<int32_t>& ids_in, const LadmParams& 
         r.error = "scoring failed: " + torch_message(e);
     }
     return finish(r);
+}
+
+bool Engine::prepare(const ScoreOptions& opts, std::string* error) {
+    if (!opts.lcgain) return true;
+    if (std::string err = validate(opts.lcgain_params); !err.empty()) {
+        *error = err;
+        return false;
+    }
+    c10::InferenceMode guard;
+    return load_lm_head(*d->ck, d->device, &d->weights, error);
 }
 
 bool Engine::hidden_states(const std::vector<int32_t>& ids, std::vector<float>* out,

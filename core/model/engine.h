@@ -46,6 +46,10 @@ class Engine {
 
     ScoreResult score(const std::vector<int32_t>& ids, const LadmParams& params,
                       const ScoreOptions& opts = {});
+    // Checks that this model can compute what opts asks for and loads what that needs (the
+    // LM head for LC gain), so a job fails once instead of every sample: false + *error
+    // naming the file. score() does the same on its own.
+    bool prepare(const ScoreOptions& opts, std::string* error);
 
     // Final hidden states (after the last RMSNorm), row-major [L x hidden_size].
     bool hidden_states(const std::vector<int32_t>& ids, std::vector<float>* out,

@@ -84,7 +84,8 @@ void ForwardRunner::direct_span_mass(const torch::Tensor& Q, const torch::Tensor
 void ForwardRunner::attention_block(const Layout& lay, int64_t s0, int64_t s1,
                                     const torch::Tensor& Q, const torch::Tensor& K,
                                     const torch::Tensor& V, torch::Tensor* attn, int64_t attn_row0,
-                                    SpanCapture* cap, bool need_output, LongAttnCapture* la) {
+                                    SpanCapture* cap, bool need_output, bool direct_spans,
+                                    LongAttnCapture* la) {
     const int64_t n = s1 - s0, G = lay.G, d = lay.d;
     const int64_t C = cap && cap->p ? cap->p->span : 0;
     std::vector<int64_t> spans; // span starts inside this block
@@ -93,13 +94,13 @@ void ForwardRunner::attention_block(const Layout& lay, int64_t s0, int64_t s1,
             if (t >= s0 && t + C <= s1) spans.push_back(t);
 
     for (int64_t kv = 0; kv < lay.KV; ++kv) {
-        if (!need_output) {
-            // Only the LADM spans matter (last layer when scoring): logits of the span rows
-            // over the keys before the span, nothing else.
+        // The last layer's spans always take a fresh softmax over every head of the group
+        // at once, whether or not the layer's output is wanted too (LC gain's logits), so
+        // that CDS is the same bit for bit with or without other scores.
+        if (direct_spans)
             for (int64_t t : spans)
                 direct_span_mass(Q, K, kv, t, C, cap->acc[cap->span_index(t)]);
-            continue;
-        }
+        if (!need_output) continue; // only the LADM spans mattered
         // hs query heads of this KV group at a time: [hs*n, d] x [d, s1] -> logits over every
         // key up to the block's end (hs is chosen so they stay within the budget).
         for (int64_t g0 = 0; g0 < G; g0 += lay.hs) {
@@ -134,7 +135,7 @@ void ForwardRunner::attention_block(const Layout& lay, int64_t s0, int64_t s1,
             // LADM: the span softmax over keys [0, t) is the causal softmax row renormalised
             // over that prefix: P_t[r, j] = P[r, j] / sum_{j' < t} P[r, j']. Only the prefix
             // row sums are new work.
-            for (int64_t t : spans) {
+            for (int64_t t : direct_spans ? std::vector<int64_t>{} : spans) {
                 torch::Tensor& acc = cap->acc[cap->span_index(t)];
                 auto e = lv.narrow(1, t - s0, C).narrow(2, 0, t); // [hs, C, t], strided
                 auto row_sum = e.sum(2);                          // [hs, C]
@@ -247,7 +248,7 @@ bool ForwardRunner::run(const std::vector<int32_t>& ids, const ForwardRequest& r
             if (need_output) attn = torch::empty({n, KV, G, d}, fopt);
             for (auto [s0, s1] : lay.blocks_of(c0, c1))
                 attention_block(lay, s0, s1, Q, K, V, &attn, c0, req.params ? &cap : nullptr,
-                                need_output, longattn_layer ? &la : nullptr);
+                                need_output, last, longattn_layer ? &la : nullptr);
             if (!need_output || (li + 1 == run_layers && !req.want_hidden)) continue;
             auto xs = x.narrow(0, c0, n);
             xs.add_(linear(attn.view({n, Hd}), lw.wo, lw.bo));

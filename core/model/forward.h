@@ -40,7 +40,7 @@ class ForwardRunner {
     struct LongAttnCapture;
     void attention_block(const Layout& lay, int64_t s0, int64_t s1, const torch::Tensor& Q,
                          const torch::Tensor& K, const torch::Tensor& V, torch::Tensor* attn,
-                         int64_t attn_row0, SpanCapture* cap, bool need_output,
+                         int64_t attn_row0, SpanCapture* cap, bool need_output, bool direct_spans,
                          LongAttnCapture* la = nullptr);
     void direct_span_mass(const torch::Tensor& Q, const torch::Tensor& K, int64_t kv, int64_t t,
                           int64_t C, torch::Tensor& acc, int64_t g0 = 0, int64_t hs = 0) const;

@@ -1,4 +1,5 @@
 #include "core/model/ladm_math.h"
+#include "core/model/score_types.h"
 
 #include <cmath>
 
@@ -9,6 +10,14 @@ std::string validate(const LadmParams& p) {
     if (p.d_afs < 1) return "d_afs must be at least 1, got " + std::to_string(p.d_afs);
     if (p.d_cds < 1) return "d_cds must be at least 1, got " + std::to_string(p.d_cds);
     if (p.max_len < 1) return "max_len must be at least 1, got " + std::to_string(p.max_len);
+    return {};
+}
+
+std::string validate(const LcGainParams& p) {
+    if (p.window < 1) return "LC gain window must be at least 1, got " + std::to_string(p.window);
+    if (p.stride < 1) return "LC gain stride must be at least 1, got " + std::to_string(p.stride);
+    if (!std::isfinite(p.alpha)) return "LC gain alpha must be a finite number";
+    if (!std::isfinite(p.beta)) return "LC gain beta must be a finite number";
     return {};
 }
 

@@ -106,4 +106,27 @@ bool load_weights(const Checkpoint& ck, const torch::Device& device, ModelWeight
     }
 }
 
+bool load_lm_head(const Checkpoint& ck, const torch::Device& device, ModelWeights* out,
+                  std::string* error) {
+    if (out->lm_head.defined()) return true;
+    const ModelConfig& c = ck.config();
+    if (c.tie_word_embeddings) {
+        out->lm_head = out->embed;
+        return true;
+    }
+    if (!ck.find("lm_head.weight")) {
+        *error = ck.dir() +
+                 ": no tensor 'lm_head.weight' and config.json's tie_word_embeddings is not "
+                 "true: this score needs the model's LM head";
+        return false;
+    }
+    try {
+        Loader ld{ck, device, error};
+        return ld.get("lm_head.weight", {c.vocab_size, c.hidden_size}, &out->lm_head);
+    } catch (const std::exception& e) {
+        *error = ck.dir() + ": loading lm_head.weight failed: " + e.what();
+        return false;
+    }
+}
+
 } // namespace ladm

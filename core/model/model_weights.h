@@ -24,14 +24,20 @@ struct LayerWeights {
 };
 
 struct ModelWeights {
-    torch::Tensor embed; // [V, D]
-    torch::Tensor norm;  // [D]
+    torch::Tensor embed;   // [V, D]
+    torch::Tensor norm;    // [D]
+    torch::Tensor lm_head; // [V, D]: loaded by load_lm_head when a score needs logits
     std::vector<LayerWeights> layers;
     size_t parameter_count = 0;
 };
 
 // Throws nothing; returns false and sets *error naming the file and tensor at fault.
 bool load_weights(const Checkpoint& ck, const torch::Device& device, ModelWeights* out,
+                  std::string* error);
+
+// The LM head into out->lm_head: lm_head.weight, or the embeddings when config.json ties
+// them (as transformers does). False + *error naming the file when the head is missing.
+bool load_lm_head(const Checkpoint& ck, const torch::Device& device, ModelWeights* out,
                   std::string* error);
 
 } // namespace ladm

@@ -48,14 +48,36 @@ struct ScoreResult {
     // ("uniformity"), each averaged over the heads. NaN when not computed.
     double longattn_proportion = std::numeric_limits<double>::quiet_NaN();
     double longattn_uniformity = std::numeric_limits<double>::quiet_NaN();
+    // LC gain (ScoreOptions::lcgain; docs/scorers.md): per token of [window, L), log p with the
+    // whole context minus log p with only the short window's, averaged ("lcgain"), and the
+    // share of those tokens that are LongPPL's key tokens. lcgain_tokens = 0 (and both NaN)
+    // when not computed: not asked for, or L <= window.
+    double lcgain = std::numeric_limits<double>::quiet_NaN();
+    double lcgain_key_fraction = std::numeric_limits<double>::quiet_NaN();
+    int64_t lcgain_tokens = 0;
     int64_t tokens = 0;          // scored (after truncation to max_len)
     int64_t original_tokens = 0; // before truncation
     double seconds = 0;
 };
 
+// The long-vs-short-context loss gain of LongPPL's key-token search (PKU-ML/LongPPL,
+// longppl/longppl.py find_key_token): windows of window + stride tokens starting every
+// stride tokens; each scores its last stride tokens with only the window before them.
+struct LcGainParams {
+    int64_t window = 4096; // LongPPL's trunc_len
+    int64_t stride = 1024; // LongPPL's sliding_window
+    double alpha = 2.0;    // key token: loss_short - loss_full > alpha ...
+    double beta = -2.0;    // ... and loss_full < -beta
+    bool operator==(const LcGainParams&) const = default;
+};
+// Why the parameters cannot be used (naming the value), or empty.
+std::string validate(const LcGainParams& p);
+
 struct ScoreOptions {
     bool cds = true;       // LADM's CDS (and its spans); false: no LADM part at all
     bool longattn = false; // LongAttn's proportion and uniformity (first layer only)
+    bool lcgain = false;   // LC gain (needs the LM head: lm_head.weight or tied embeddings)
+    LcGainParams lcgain_params;
     bool keep_layer_matrices = false;
     // Called after each layer with (layers done, total); return false to cancel.
     std::function<bool(int, int)> progress;

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+
 namespace ladm {
 
 bool parse_scorers(const std::string& list, ScorerSet* out, std::string* error) {
@@ -16,20 +18,72 @@ bool parse_scorers(const std::string& list, ScorerSet* out, std::string* error) 
             s.cds = true;
         else if (name == "longattn")
             s.longattn = true;
+        else if (name == "lcgain")
+            s.lcgain = true;
         else if (name == "lexical")
             s.lexical = true;
         else {
-            *error = "unknown scorer '" + name + "' (known: cds, longattn, lexical)";
+            *error = "unknown scorer '" + name + "' (known: cds, longattn, lcgain, lexical)";
             return false;
         }
         begin = end + 1;
     }
     s.lexical_distance = out->lexical_distance;
-    if (s.lexical_distance <= 0) {
-        *error = "lexical distance must be positive, got " + std::to_string(s.lexical_distance);
+    s.lcgain_params = out->lcgain_params;
+    if (std::string e = validate(s); !e.empty()) {
+        *error = e;
         return false;
     }
     *out = s;
+    return true;
+}
+
+std::string validate(const ScorerSet& s) {
+    if (s.lexical_distance <= 0)
+        return "lexical distance must be positive, got " + std::to_string(s.lexical_distance);
+    return validate(s.lcgain_params);
+}
+
+const std::vector<std::string>& scorer_option_names() {
+    static const std::vector<std::string> names = {"lexical-distance", "lcgain-window",
+                                                   "lcgain-stride", "lcgain-alpha", "lcgain-beta"};
+    return names;
+}
+
+bool set_scorer_option(ScorerSet* s, const std::string& name, const std::string& value,
+                       std::string* error) {
+    const bool integer =
+        name == "lexical-distance" || name == "lcgain-window" || name == "lcgain-stride";
+    size_t used = 0;
+    double x = 0;
+    long long n = 0;
+    try {
+        if (integer)
+            n = std::stoll(value, &used);
+        else
+            x = std::stod(value, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used == 0 || used != value.size() || (integer ? n <= 0 : !std::isfinite(x))) {
+        *error = "--" + name + " takes " + (integer ? "a positive integer" : "a finite number") +
+                 ", got '" + value + "'";
+        return false;
+    }
+    if (name == "lexical-distance")
+        s->lexical_distance = n;
+    else if (name == "lcgain-window")
+        s->lcgain_params.window = n;
+    else if (name == "lcgain-stride")
+        s->lcgain_params.stride = n;
+    else if (name == "lcgain-alpha")
+        s->lcgain_params.alpha = x;
+    else if (name == "lcgain-beta")
+        s->lcgain_params.beta = x;
+    else {
+        *error = "unknown scorer option --" + name;
+        return false;
+    }
     return true;
 }
 
@@ -38,6 +92,7 @@ std::string scorers_text(const ScorerSet& s) {
     auto add = [&](const char* n) { t += (t.empty() ? "" : ",") + std::string(n); };
     if (s.cds) add("cds");
     if (s.longattn) add("longattn");
+    if (s.lcgain) add("lcgain");
     if (s.lexical) add("lexical");
     return t;
 }
@@ -46,6 +101,10 @@ std::vector<std::string> selectable_scores(const ScorerSet& s) {
     std::vector<std::string> v;
     if (s.cds) v.push_back("cds");
     if (s.longattn) v.push_back("longattn");
+    if (s.lcgain) {
+        v.push_back("lcgain");
+        v.push_back("lcgain_key_fraction");
+    }
     if (s.lexical) v.push_back("lexical");
     return v;
 }
@@ -59,6 +118,13 @@ std::string params_json(const LadmParams& p, const ScorerSet& scorers) {
     if (scorers != ScorerSet{}) {
         j["scorers"] = scorers_text(scorers);
         if (scorers.lexical) j["lexical_distance"] = scorers.lexical_distance;
+        if (scorers.lcgain) {
+            const LcGainParams& g = scorers.lcgain_params;
+            j["lcgain_window"] = g.window;
+            j["lcgain_stride"] = g.stride;
+            j["lcgain_alpha"] = g.alpha;
+            j["lcgain_beta"] = g.beta;
+        }
     }
     return j.dump();
 }
@@ -67,11 +133,26 @@ ScorerSet scorers_from_json(const std::string& json) {
     const auto j = nlohmann::json::parse(json, nullptr, false);
     if (!j.is_object() || !j.contains("scorers") || !j["scorers"].is_string()) return {};
     ScorerSet parsed;
-    const auto d = j.find("lexical_distance");
-    if (d != j.end()) {
-        if (!d->is_number_integer()) return {};
-        parsed.lexical_distance = d->get<int64_t>();
-    }
+    // A value of the wrong type (a damaged cache) reads as a run of CDS alone.
+    auto integer = [&](const char* key, int64_t* out) {
+        const auto it = j.find(key);
+        if (it == j.end()) return true;
+        if (!it->is_number_integer()) return false;
+        *out = it->get<int64_t>();
+        return true;
+    };
+    auto number = [&](const char* key, double* out) {
+        const auto it = j.find(key);
+        if (it == j.end()) return true;
+        if (!it->is_number()) return false;
+        *out = it->get<double>();
+        return true;
+    };
+    LcGainParams& g = parsed.lcgain_params;
+    if (!integer("lexical_distance", &parsed.lexical_distance) ||
+        !integer("lcgain_window", &g.window) || !integer("lcgain_stride", &g.stride) ||
+        !number("lcgain_alpha", &g.alpha) || !number("lcgain_beta", &g.beta))
+        return {};
     std::string err;
     if (parse_scorers(j["scorers"].get<std::string>(), &parsed, &err)) return parsed;
     return {}; // not a list this version knows: CDS, as the record of an older run reads

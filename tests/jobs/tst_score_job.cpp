@@ -242,7 +242,11 @@ void TestScoreJob::severalScorersInOneRun() {
     o.inputs = {m_corpus};
     o.params = test::small_params();
     o.cache_path = path("multi.db");
-    QVERIFY(parse_scorers("cds,longattn,lexical", &o.scorers, &err));
+    o.scorers.lcgain_params.window = 250; // the samples have 200-400 tokens
+    o.scorers.lcgain_params.stride = 64;
+    o.scorers.lcgain_params.alpha = 0.01;
+    QVERIFY(parse_scorers("cds,longattn,lcgain,lexical", &o.scorers, &err));
+    QCOMPARE(o.scorers.lcgain_params.window, int64_t(250)); // kept by parse_scorers
     o.scorers.lexical_distance = 40;
     ScoreJobSummary multi, plain;
     QVERIFY2(
@@ -267,7 +271,7 @@ void TestScoreJob::severalScorersInOneRun() {
         }
     }
     QCOMPARE(df.documents(), int64_t(9));
-    int ok = 0;
+    int ok = 0, with_lcgain = 0;
     for (const auto& r : cache->results(multi.run_id)) {
         const auto p = plain_cache->find_sample(plain.run_id, r.key);
         QVERIFY(p);
@@ -279,14 +283,25 @@ void TestScoreJob::severalScorersInOneRun() {
         const auto enc = m_scorer->tokenizer->encode(texts[r.key], true);
         ScoreOptions so;
         so.longattn = true;
+        so.lcgain = true;
+        so.lcgain_params = o.scorers.lcgain_params;
         const auto direct = m_scorer->engine->score(enc.ids, o.params, so);
         QCOMPARE(r.score("longattn_proportion"), direct.longattn_proportion);
         QCOMPARE(r.score("longattn_uniformity"), direct.longattn_uniformity);
+        // LC gain where the sample is longer than its window, and nothing where it is not
+        if (enc.ids.size() > 250) {
+            ++with_lcgain;
+            QCOMPARE(r.score("lcgain"), direct.lcgain);
+            QCOMPARE(r.score("lcgain_key_fraction"), direct.lcgain_key_fraction);
+        } else {
+            QVERIFY(!r.scores.count("lcgain") && !r.scores.count("lcgain_key_fraction"));
+        }
         QCOMPARE(r.score("lexical"), lexical_dependency(words_of(texts[r.key]), df, 40));
         QCOMPARE(r.score(kFeatureCharsPerToken),
                  double(utf8::CharIndex(texts[r.key]).size()) / double(enc.ids.size()));
     }
     QCOMPARE(ok, 8);
+    QVERIFY(with_lcgain > 0 && with_lcgain < ok);
 
     // lexical alone: no engine, no tokenizer; the same values, a model-free run
     ScoreJobOptions lx = o;

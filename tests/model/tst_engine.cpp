@@ -10,7 +10,10 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
+
+#include <nlohmann/json.hpp>
 
 using namespace ladm;
 using ladm::test::TinyModelSpec;
@@ -125,6 +128,50 @@ std::vector<ReferenceCase> reference_cases() {
     return rows;
 }
 
+// LongPPL's find_key_token loop, literally, on the float64 reference: the long side from
+// the whole sequence's log-probabilities, the short side from a fresh reference forward of
+// each window.
+struct NaiveLcGain {
+    double gain = 0, key_fraction = 0;
+    double scale = 0;      // mean |log p| of the scored tokens (the gain's tolerance unit)
+    int64_t ambiguous = 0; // tokens within 1e-4 of a key-token threshold
+};
+
+NaiveLcGain naive_lcgain(const TinyModelSpec& spec, const std::vector<int32_t>& ids,
+                         const std::vector<double>& full_logprob, const LcGainParams& p) {
+    const int64_t L = int64_t(ids.size()), W = p.window;
+    NaiveLcGain r;
+    int64_t keys = 0;
+    for (int64_t start = 0; start < L - W; start += p.stride) {
+        const int64_t end = std::min(L, start + W + p.stride);
+        const std::vector<int32_t> win(ids.begin() + start, ids.begin() + end);
+        const auto short_ref = test::naive_reference(spec, win, small_params());
+        for (int64_t pos = start + W; pos < end; ++pos) {
+            const double loss_full = -full_logprob[size_t(pos - 1)];
+            const double loss_short = -short_ref.next_logprob[size_t(pos - start - 1)];
+            r.gain += loss_short - loss_full;
+            r.scale += loss_full;
+            if (loss_short - loss_full > p.alpha && loss_full < -p.beta) ++keys;
+            if (std::abs(loss_short - loss_full - p.alpha) < 1e-4 ||
+                std::abs(loss_full + p.beta) < 1e-4)
+                ++r.ambiguous;
+        }
+    }
+    r.gain /= double(L - W);
+    r.scale /= double(L - W);
+    r.key_fraction = double(keys) / double(L - W);
+    return r;
+}
+
+LcGainParams small_lcgain() {
+    LcGainParams g; // 4 windows over 600 tokens, the last one cut short
+    g.window = 256;
+    g.stride = 100;
+    g.alpha = 0.02;
+    g.beta = -6;
+    return g;
+}
+
 void check_against_reference(const ReferenceCase& row);
 
 TEST_CASE(matchesNaiveReference) {
@@ -188,6 +235,39 @@ void check_against_reference(const ReferenceCase& row) {
         CHECK(rel(ro.longattn_uniformity, ref.longattn_uniformity) < 1e-5);
         CHECK(ro.span_starts.empty());
         CHECK(std::isnan(r.longattn_proportion)); // not asked for: not computed
+
+        // LC gain in the same forward too: CDS and LongAttn the same bit for bit; the gain
+        // and the key-token share of LongPPL's loop on the reference; LC gain alone too.
+        ScoreOptions all = both;
+        all.lcgain = true;
+        all.lcgain_params = small_lcgain();
+        const auto ra = e->score(ids, p, all);
+        CHECK_EQ(ra.status, ScoreStatus::Ok);
+        CHECK_EQ(ra.cds, r.cds);
+        CHECK_EQ(ra.cds_per_layer, r.cds_per_layer);
+        CHECK_EQ(ra.longattn_proportion, rb.longattn_proportion);
+        CHECK_EQ(ra.longattn_uniformity, rb.longattn_uniformity);
+        const auto lc = naive_lcgain(spec, ids, ref.next_logprob, small_lcgain());
+        CHECK_EQ(ra.lcgain_tokens, int64_t(L) - small_lcgain().window);
+        CHECK_MSG(std::abs(ra.lcgain - lc.gain) <= 1e-6 * lc.scale,
+                  "LC gain " << std::setprecision(10) << ra.lcgain << " vs reference " << lc.gain
+                             << " (log p scale " << lc.scale << ")");
+        CHECK(lc.key_fraction > 0 && lc.key_fraction < 1); // the threshold separates something
+        CHECK_MSG(std::abs(ra.lcgain_key_fraction - lc.key_fraction) * double(ra.lcgain_tokens) <=
+                      double(lc.ambiguous),
+                  "key-token share " << ra.lcgain_key_fraction << " vs reference "
+                                     << lc.key_fraction);
+        ScoreOptions lc_only;
+        lc_only.cds = false;
+        lc_only.lcgain = true;
+        lc_only.lcgain_params = small_lcgain();
+        const auto rl = e->score(ids, p, lc_only);
+        CHECK_EQ(rl.status, ScoreStatus::Ok);
+        CHECK(std::abs(rl.lcgain - lc.gain) <= 1e-6 * lc.scale); // other blocks: not bitwise
+        CHECK_MSG(std::abs(rl.lcgain_key_fraction - lc.key_fraction) * double(rl.lcgain_tokens) <=
+                      double(lc.ambiguous),
+                  "alone, key-token share " << rl.lcgain_key_fraction);
+        CHECK(rl.span_starts.empty());
         CHECK_EQ(r.status, ScoreStatus::Ok);
         CHECK_EQ(r.tokens, int64_t(L));
         CHECK_EQ(r.span_starts, ref.span_starts);
@@ -406,3 +486,60 @@ TEST_CASE(queryScale) {
 }
 
 CHECK_MAIN()
+
+TEST_CASE(lcgainBoundaryAndHead) {
+    TinyModelSpec spec;
+    spec.tie_word_embeddings = true;
+    const std::string dir = g_tmp.file("lc_head");
+    CHECK_EQ(test::write_tiny_checkpoint(dir, spec), std::string());
+    auto e = open_engine(dir);
+    CHECK(e);
+    LcGainParams g = small_lcgain();
+    ScoreOptions lc_only;
+    lc_only.cds = false;
+    lc_only.lcgain = true;
+    lc_only.lcgain_params = g;
+    // window + 1 tokens: one scored token; window tokens: nothing to score.
+    auto ids = test::random_ids(g.window + 1, spec.vocab, 12);
+    auto r = e->score(ids, small_params(), lc_only);
+    CHECK_EQ(r.status, ScoreStatus::Ok);
+    CHECK_EQ(r.lcgain_tokens, int64_t(1));
+    const auto ref = test::naive_reference(spec, ids, small_params());
+    const auto lc = naive_lcgain(spec, ids, ref.next_logprob, g);
+    CHECK(std::abs(r.lcgain - lc.gain) <= 1e-6 * lc.scale);
+    ids.pop_back();
+    r = e->score(ids, small_params(), lc_only);
+    CHECK_EQ(r.status, ScoreStatus::TooShort);
+    CHECK(std::isnan(r.lcgain));
+    // With CDS as well, the sample is scored and only LC gain is left out.
+    ScoreOptions with_cds = lc_only;
+    with_cds.cds = true;
+    r = e->score(ids, small_params(), with_cds);
+    CHECK_EQ(r.status, ScoreStatus::Ok);
+    CHECK_EQ(r.lcgain_tokens, int64_t(0));
+    CHECK(std::isnan(r.lcgain));
+    // Impossible parameters are refused with their name.
+    g.stride = 0;
+    std::string err;
+    lc_only.lcgain_params = g;
+    CHECK(!e->prepare(lc_only, &err));
+    CHECK_MSG(err.find("stride") != std::string::npos, err.c_str());
+    r = e->score(ids, small_params(), lc_only);
+    CHECK_EQ(r.status, ScoreStatus::Error);
+
+    // No lm_head.weight and embeddings not tied: the LM head is missing, and the message
+    // names the folder and the tensor; CDS alone still works.
+    nlohmann::json cfg = nlohmann::json::parse(std::ifstream(dir + "/config.json"));
+    CHECK(cfg["tie_word_embeddings"] == true);
+    cfg["tie_word_embeddings"] = false;
+    std::ofstream(dir + "/config.json") << cfg.dump(2);
+    auto untied = open_engine(dir);
+    CHECK(untied);
+    lc_only.lcgain_params = small_lcgain();
+    CHECK(!untied->prepare(lc_only, &err));
+    CHECK_MSG(err.find(dir) != std::string::npos && err.find("lm_head.weight") != std::string::npos,
+              err.c_str());
+    ids.push_back(1);
+    CHECK_EQ(untied->score(ids, small_params(), lc_only).status, ScoreStatus::Error);
+    CHECK_EQ(untied->score(ids, small_params()).status, ScoreStatus::Ok);
+}

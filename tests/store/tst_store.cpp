@@ -262,6 +262,32 @@ void TestStore::namedScores() {
     bad.lexical_distance = -3;
     QVERIFY(!parse_scorers("lexical", &bad, &err));
     QVERIFY2(err.find("-3") != std::string::npos, err.c_str());
+    // LC gain's parameters: set by name, part of the identity, read back; bad ones refused
+    ScorerSet lc;
+    QVERIFY(set_scorer_option(&lc, "lcgain-window", "2048", &err));
+    QVERIFY(set_scorer_option(&lc, "lcgain-beta", "-1.5", &err));
+    QVERIFY(parse_scorers("cds,lcgain", &lc, &err));
+    QCOMPARE(lc.lcgain_params.window, int64_t(2048));
+    QCOMPARE(lc.lcgain_params.beta, -1.5);
+    QCOMPARE(scorers_from_json(params_json(LadmParams{}, lc)), lc);
+    ScorerSet lc2 = lc;
+    lc2.lcgain_params.stride = 512;
+    QVERIFY(params_json(LadmParams{}, lc2) != params_json(LadmParams{}, lc));
+    QCOMPARE(selectable_scores(lc),
+             (std::vector<std::string>{"cds", "lcgain", "lcgain_key_fraction"}));
+    for (auto [name, value] :
+         std::vector<std::pair<std::string, std::string>>{{"lcgain-window", "0"},
+                                                          {"lcgain-stride", "-4"},
+                                                          {"lcgain-window", "12x"},
+                                                          {"lcgain-alpha", "nan"},
+                                                          {"lcgain-beta", ""},
+                                                          {"lexical-distance", "1e3"}}) {
+        QVERIFY2(!set_scorer_option(&lc, name, value, &err), (name + "=" + value).c_str());
+        QVERIFY2(err.find("--" + name) != std::string::npos, err.c_str());
+    }
+    // a damaged record (a window that is not an integer) reads as CDS alone
+    QCOMPARE(scorers_from_json(R"({"scorers":"cds,lcgain","lcgain_window":"4096"})"), plain);
+    QCOMPARE(scorers_from_json(R"({"scorers":"cds,lcgain","lcgain_window":0})"), plain);
 
     const int64_t run = f.cache->run_id("fp", params_json(LadmParams{}, three), "v1", &err);
     QVERIFY(run != f.cache->run_id("fp", params_json(LadmParams{}), "v1", &err));

@@ -397,6 +397,10 @@ NaiveResult naive_reference(const TinyModelSpec& s, const std::vector<int32_t>& 
     }
     auto hid = ref_rms(x, W["model.norm.weight"]).contiguous();
     res.hidden.assign(hid.data_ptr<double>(), hid.data_ptr<double>() + hid.numel());
+    auto head = s.tie_word_embeddings ? W["model.embed_tokens.weight"] : W["lm_head.weight"];
+    auto logp = torch::log_softmax(hid.matmul(head.t()), 1); // [L, V]
+    for (int64_t i = 0; i + 1 < L; ++i)
+        res.next_logprob.push_back(logp[i][ids[size_t(i + 1)]].item<double>());
     return res;
 }
 

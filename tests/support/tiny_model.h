@@ -43,6 +43,9 @@ void write_safetensors(const std::string& path, const std::vector<RawTensor>& te
 
 struct NaiveResult {
     std::vector<double> hidden; // final-normed, [L x hidden]
+    // log p(ids[i + 1] | ids[..i]) for i in [0, L - 1): the LM head (lm_head.weight, or
+    // the embeddings when tied) over the whole vocabulary, log-softmax in float64
+    std::vector<double> next_logprob;
     bool too_short = false;
     double cds = 0;
     std::vector<double> cds_per_layer;

@@ -198,9 +198,9 @@ int stats_compare(std::vector<ResultRow> rows, int64_t run, const std::string& s
 
 int stats_confounds(std::vector<ResultRow> rows, int64_t run, std::vector<std::string> scores,
                     bool json) {
-    std::string err;
-    if (!add_derived_scores(&rows, scores, &err)) {
-        std::cerr << "ladm stats: run " << run << ": " << err << "\n";
+    scores = present_scores(&rows, scores); // lcgain: only once a sample had enough tokens
+    if (scores.empty()) {
+        std::cerr << "ladm stats: run " << run << " has no scored results yet\n";
         return kUsage;
     }
     const auto cf = confounds(rows, scores);

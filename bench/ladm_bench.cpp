@@ -52,7 +52,8 @@ double gemm_gflops() {
 
 // Child: score one random sequence of L tokens with the engine (or the naive path) and
 // print one JSON line.
-// mode: engine (CDS), naive, or a scorer set: cds, longattn, cds+longattn.
+// mode: engine (CDS), naive, or a scorer set: cds, longattn, lcgain, cds+longattn+lcgain
+// (LC gain with a window of L/2 tokens and LongPPL's stride of 1024).
 int run_child(const std::string& dir, int64_t L, const std::string& mode, int threads,
               int64_t budget_mb, const std::string& device) {
     const bool naive = mode == "naive";
@@ -92,21 +93,23 @@ int run_child(const std::string& dir, int64_t L, const std::string& mode, int th
         out["cds"] = cds;
     } else {
         ScoreOptions so;
-        so.cds = mode != "longattn";
-        so.longattn = mode == "longattn" || mode == "cds+longattn";
+        const std::string m = "+" + mode + "+";
+        so.cds = mode == "engine" || m.find("+cds+") != std::string::npos;
+        so.longattn = m.find("+longattn+") != std::string::npos;
+        so.lcgain = m.find("+lcgain+") != std::string::npos;
+        so.lcgain_params.window = L / 2;
         auto r = engine->score(ids, p, so);
         if (r.status != ScoreStatus::Ok) {
             std::cerr << r.error << "\n";
             return 3;
         }
         out["cds"] = r.cds;
+        out["flops"] = mode == "engine" ? engine->forward_flops(L) : engine->score_flops(L, p, so);
     }
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     out["seconds"] = s;
     out["peak_rss_mb"] = bench::peak_rss_mb();
-    // LongAttn alone runs the first layer only: its share of a full forward's FLOPs
-    out["flops"] = mode == "longattn" ? full_forward_flops(cfg, L) / double(cfg.num_layers)
-                                      : engine->forward_flops(L);
+    if (naive) out["flops"] = engine->forward_flops(L);
     std::cout << out.dump() << std::endl;
     return 0;
 }
@@ -146,7 +149,7 @@ json scorer_rows(const char* self, const std::vector<std::string>& models, const
                  bool as_json) {
     json rows = json::array();
     if (!as_json)
-        std::printf("\nscorers (one sequence, the fastest of 3 fresh processes)\n%-16s %6s %-13s "
+        std::printf("\nscorers (one sequence, the fastest of 3 fresh processes)\n%-16s %6s %-19s "
                     "%10s %8s %7s "
                     "%9s\n",
                     "model", "L", "scorer", "tok/s", "GFLOP/s", "%GEMM", "seconds");
@@ -159,7 +162,9 @@ json scorer_rows(const char* self, const std::vector<std::string>& models, const
         }
         for (int64_t L : {int64_t(4096), int64_t(8192)}) {
             std::map<std::string, double> secs;
-            for (const std::string mode : {"cds", "longattn", "cds+longattn"}) {
+            const std::vector<std::string> alone = {"cds", "longattn", "lcgain"};
+            const std::string together = "cds+longattn+lcgain";
+            for (const std::string& mode : {alone[0], alone[1], alone[2], together}) {
                 json child; // the fastest of 3 fresh processes: the ratios are then stable
                 for (int rep = 0; rep < 3; ++rep) {
                     json c = bench::run_self(self,
@@ -185,15 +190,15 @@ json scorer_rows(const char* self, const std::vector<std::string>& models, const
                                 {"gflops", gf},
                                 {"seconds", s}});
                 if (!as_json)
-                    std::printf("%-16s %6lld %-13s %10.0f %8.1f %6.0f%% %9.2f\n", model.c_str(),
+                    std::printf("%-16s %6lld %-19s %10.0f %8.1f %6.0f%% %9.2f\n", model.c_str(),
                                 (long long)L, mode.c_str(), double(L) / s, gf, 100 * gf / gemm, s);
             }
-            if (secs.size() == 3 && !as_json)
-                std::printf("%-16s %6lld cds+longattn in one run: %.2fx the time of cds and "
-                            "longattn run separately (%.2f s vs %.2f s)\n",
-                            model.c_str(), (long long)L,
-                            secs["cds+longattn"] / (secs["cds"] + secs["longattn"]),
-                            secs["cds+longattn"], secs["cds"] + secs["longattn"]);
+            const double apart = secs["cds"] + secs["longattn"] + secs["lcgain"];
+            if (secs.size() == 4 && !as_json)
+                std::printf("%-16s %6lld %s in one run: %.2fx the time of the three run "
+                            "separately (%.2f s vs %.2f s)\n",
+                            model.c_str(), (long long)L, together.c_str(), secs[together] / apart,
+                            secs[together], apart);
         }
     }
 #ifdef LADM_BENCH_LEXICAL
@@ -206,7 +211,7 @@ json scorer_rows(const char* self, const std::vector<std::string>& models, const
                         {"chars_per_s", double(chars) / s},
                         {"seconds", s}});
         if (!as_json)
-            std::printf("%-16s %6lld %-13s %10.0f %8s %7s %9.4f   (%.0f characters/s; no model)\n",
+            std::printf("%-16s %6lld %-19s %10.0f %8s %7s %9.4f   (%.0f characters/s; no model)\n",
                         "none", (long long)L, "lexical", double(L) / s, "-", "-", s,
                         double(chars) / s);
     }
@@ -256,12 +261,13 @@ int main(int argc, char** argv) {
         else if (a == "--device")
             device = next();
         else if (a == "--help" || a == "-h") {
-            std::cout << "usage: ladm-bench [--json] [--contexts 2048,4096] "
-                         "[--models tinyllama-shape,default] [--threads N] [--no-naive]\n"
-                         "                  [--budget-mb N: attention logits per step] "
-                         "[--device cpu|cuda|cuda:N]\n"
-                         "                  [--scorers: per scorer (cds, longattn, both in one "
-                         "run, lexical) at 4K and 8K]\n";
+            std::cout
+                << "usage: ladm-bench [--json] [--contexts 2048,4096] "
+                   "[--models tinyllama-shape,default] [--threads N] [--no-naive]\n"
+                   "                  [--budget-mb N: attention logits per step] "
+                   "[--device cpu|cuda|cuda:N]\n"
+                   "                  [--scorers: per scorer (cds, longattn, lcgain, all in one "
+                   "run, lexical) at 4K and 8K]\n";
             return 0;
         } else {
             std::cerr << "unknown option " << a << " (see --help)\n";

@@ -53,12 +53,12 @@ AgreementData compute(const QString& path, qint64 run, QString a, QString b, int
         d.error = QString::fromStdString(err);
         return d;
     }
-    std::vector<std::string> names = run_scores(*cache, run);
-    for (const auto& n : names)
-        d.scores << QString::fromStdString(n);
     auto rows = cache->results(run, /*corpus_order=*/false);
     d.rows = int64_t(rows.size());
-    if (!add_derived_scores(&rows, names, &err)) return d; // no results yet
+    const std::vector<std::string> names = present_scores(&rows, run_scores(*cache, run));
+    for (const auto& n : names)
+        d.scores << QString::fromStdString(n);
+    if (names.empty()) return d; // no results yet
     d.confounds = confounds(rows, names);
     d.features = confound_features(rows);
     if (d.scores.size() < 2) return d;

@@ -118,6 +118,16 @@ double kendall_tau_b(const std::vector<double>& x, const std::vector<double>& y)
     return (n0 - n1 - n2 + n3 - 2.0 * swaps) / denom;
 }
 
+std::vector<std::string> present_scores(std::vector<ResultRow>* rows,
+                                        const std::vector<std::string>& names) {
+    std::vector<std::string> present;
+    for (const auto& n : names) {
+        std::string unused;
+        if (add_derived_scores(rows, {n}, &unused)) present.push_back(n);
+    }
+    return present;
+}
+
 std::vector<double> score_values(const std::vector<ResultRow>& rows, const std::string& name) {
     std::vector<double> v;
     v.reserve(rows.size());

@@ -25,6 +25,10 @@ namespace ladm {
 // naming the score when one is unknown or a part of a sum is missing from every row.
 bool add_derived_scores(std::vector<ResultRow>* rows, const std::vector<std::string>& names,
                         std::string* error);
+// add_derived_scores for each name on its own; returns the names some row has (a run's
+// lcgain before any sample longer than its window is scored is left out), in order.
+std::vector<std::string> present_scores(std::vector<ResultRow>* rows,
+                                        const std::vector<std::string>& names);
 
 // Each row's value of a score (ResultRow::score: NaN when it has none; status not ok: NaN).
 std::vector<double> score_values(const std::vector<ResultRow>& rows, const std::string& name);

@@ -288,4 +288,24 @@ double Engine::forward_flops(int64_t L) const {
     return scoring_flops(d->info.config, L);
 }
 
+double Engine::score_flops(int64_t L, const LadmParams& params, const ScoreOptions& opts) const {
+    const ModelConfig& c = d->info.config;
+    L = std::min<int64_t>(L, params.max_len);
+    const LcGainParams& g = opts.lcgain_params;
+    const bool lcgain = opts.lcgain && L > g.window;
+    if (!lcgain) {
+        if (opts.cds) return scoring_flops(c, L, params);
+        return opts.longattn ? full_forward_flops(c, L) / double(c.num_layers) : 0.0;
+    }
+    double f = full_forward_flops(c, L);
+    if (opts.cds) // the last layer's span logits, beside its full attention
+        for (int64_t t : query_span_starts(L, params))
+            f += 2.0 * double(c.num_heads) * double(params.span) * double(t) * double(c.head_dim);
+    for (int64_t start = 0; start < L - g.window; start += g.stride)
+        f += full_forward_flops(c, std::min(L, start + g.window + g.stride) - start);
+    // the LM head on each scored token, once with each context
+    f += 2.0 * 2.0 * double(L - g.window) * double(c.hidden_size) * double(c.vocab_size);
+    return f;
+}
+
 } // namespace ladm

@@ -57,6 +57,10 @@ class Engine {
 
     // Analytic FLOPs of one scoring forward of L tokens (linear layers + causal attention).
     double forward_flops(int64_t L) const;
+    // Analytic FLOPs of score() on L tokens with these options: the forward the scores
+    // share (one layer for LongAttn alone, every layer in full when LC gain needs logits),
+    // LC gain's short windows and the LM head rows it reads.
+    double score_flops(int64_t L, const LadmParams& params, const ScoreOptions& opts) const;
 
   private:
     Engine();

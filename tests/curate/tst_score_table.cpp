@@ -132,6 +132,10 @@ void TestScoreTable::derivedScores() {
     std::vector<ResultRow> plain{row(1, "A", {{"cds", 1}})};
     QVERIFY(!add_derived_scores(&plain, {"longattn"}, &err));
     QVERIFY2(err.find("longattn") != std::string::npos, err.c_str());
+    // the scores some row has, in order: lcgain before any sample was long enough is not
+    QCOMPARE(present_scores(&rows, {"cds", "lcgain", "longattn", "cds+lcgain", "cds+longattn"}),
+             (std::vector<std::string>{"cds", "longattn", "cds+longattn"}));
+    QVERIFY(present_scores(&plain, {"lcgain", "longattn"}).empty());
 }
 
 void TestScoreTable::agreementAndDisagreements() {

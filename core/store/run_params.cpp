@@ -208,8 +208,12 @@ std::string run_label(const RunInfo& r) {
     if (p.d_cds != d.d_cds) add("d_cds " + std::to_string(p.d_cds));
     if (p.max_len != d.max_len) add("max_len " + std::to_string(p.max_len));
     if (p.ablation != d.ablation) add(std::string("ablation ") + ablation_name(p.ablation));
-    if (const ScorerSet sc = scorers_from_json(r.params); sc != ScorerSet{})
+    if (const ScorerSet sc = scorers_from_json(r.params); sc != ScorerSet{}) {
         add("scores " + scorers_text(sc));
+        const LcGainParams& g = sc.lcgain_params;
+        if (sc.lcgain && (g.window != LcGainParams{}.window || g.stride != LcGainParams{}.stride))
+            add("lcgain window " + std::to_string(g.window) + "/" + std::to_string(g.stride));
+    }
     std::string when = r.created.substr(0, 16); // 2026-12-03T17:20
     if (when.size() > 10 && when[10] == 'T') when[10] = ' ';
     if (!r.created.empty() && r.created.back() == 'Z') when += " UTC";

@@ -443,6 +443,14 @@ void TestStore::runLabels() {
     QCOMPARE(QString::fromStdString(run_label(r)),
              QString("run 3: model a5166efd, span 64, max_len 8192 (2026-12-03 17:20 UTC), 200 "
                      "results"));
+    ScorerSet sc;
+    sc.lcgain_params.window = 2048;
+    std::string err;
+    QVERIFY(parse_scorers("cds,lcgain", &sc, &err));
+    r.params = params_json(LadmParams{}, sc);
+    QCOMPARE(QString::fromStdString(run_label(r)),
+             QString("run 3: model a5166efd, scores cds,lcgain, lcgain window 2048/1024 "
+                     "(2026-12-03 17:20 UTC), 200 results"));
     QCOMPARE(QString::fromStdString(model_name("/x/y/calculator/")), QString("calculator"));
 }
 

@@ -100,7 +100,7 @@ FULL=$BUILD/demo/four-scorers.db
 step "ladm score: the demo corpus with cds,longattn,lcgain,lexical into $FULL"
 "$BUILD/app/ladm" score --model resources/calculator --cache "$FULL" --max-len 8192 \
   --scorers cds,longattn,lcgain,lexical --lcgain-window 2048 "$DEMO" 2>&1 | tail -1
-"$BUILD/app/ladm" stats --cache "$FULL" --compare cds,lcgain --top 0 >"$OUT/agreement-full.txt"
+"$BUILD/app/ladm" stats --cache "$FULL" --compare cds,lcgain --top 5 >"$OUT/agreement-full.txt"
 "$BUILD/app/ladm" stats --cache "$FULL" --compare cds,lexical --top 0 >>"$OUT/agreement-full.txt"
 "$BUILD/app/ladm" stats --cache "$FULL" --compare lcgain,lexical --top 0 >>"$OUT/agreement-full.txt"
 "$BUILD/app/ladm" stats --cache "$FULL" --confounds >>"$OUT/agreement-full.txt"
@@ -111,8 +111,10 @@ APP=$!
 sleep 3
 WID=$(timeout 60 xdotool search --sync --name "LADM Studio" | head -1)
 xdotool windowmove "$WID" 0 0 windowsize "$WID" 1600 1000
-step "the fully scored demo corpus: Alt+G; Alt+B, Home, Down, Down: CDS vs lcgain"
+step "the fully scored demo corpus: click the first row; Alt+G; Alt+B, End, Up, Up: CDS vs lcgain"
+xdotool mousemove 60 108 click 1
+sleep 2
 xdotool key alt+g
 sleep 6
-xdotool key alt+b Home Down Down   # cds, longattn, lcgain, ...
+xdotool key alt+b End Up Up   # ..., lcgain, lcgain_key_fraction, lexical
 shot agreement-full 6

@@ -99,9 +99,25 @@ QTableWidget* table(const QStringList& headers) {
     t->verticalHeader()->hide();
     t->setSelectionBehavior(QAbstractItemView::SelectRows);
     t->setSelectionMode(QAbstractItemView::SingleSelection);
-    t->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     return t;
 }
+// While a table is filled its columns are not sized to their contents (with
+// ResizeToContents every setItem measured the whole column again: 250-1000 ms for the
+// confound table of a four-scorer run); once at the end they are.
+struct Filling {
+    std::vector<QTableWidget*> tables;
+    explicit Filling(std::vector<QTableWidget*> t)
+        : tables(std::move(t)) {
+        for (auto* x : tables)
+            x->setUpdatesEnabled(false);
+    }
+    ~Filling() {
+        for (auto* x : tables) {
+            x->resizeColumnsToContents();
+            x->setUpdatesEnabled(true);
+        }
+    }
+};
 } // namespace
 
 AgreementView::AgreementView(QWidget* parent)
@@ -337,57 +353,60 @@ void AgreementView::show(const AgreementData& d) {
     }
     m_chart->setTitle(tr("%1 vs %2").arg(d.a, d.b));
 
-    m_stats->setRowCount(int(d.agreement.size()));
-    for (size_t i = 0; i < d.agreement.size(); ++i) {
-        const auto& g = d.agreement[i];
-        m_stats->setItem(int(i), 0, cell(QString::fromStdString(g.domain)));
-        m_stats->setItem(int(i), 1, cell(QString::number(g.pairs), true));
-        m_stats->setItem(int(i), 2, cell(num(g.spearman), true));
-        m_stats->setItem(int(i), 3, cell(num(g.kendall), true));
-    }
-    m_dis->setHorizontalHeaderLabels(
-        {tr("id"), tr("domain"), d.a, d.b, tr("rank %1").arg(d.a), tr("rank %1").arg(d.b)});
-    m_dis->setRowCount(int(d.disagreements.size()));
-    for (size_t i = 0; i < d.disagreements.size(); ++i) {
-        const auto& x = d.disagreements[i];
-        m_dis->setItem(int(i), 0, cell(QString::fromStdString(x.key)));
-        m_dis->setItem(int(i), 1, cell(QString::fromStdString(x.domain)));
-        m_dis->setItem(int(i), 2, cell(QString::number(x.a, 'g', 4), true));
-        m_dis->setItem(int(i), 3, cell(QString::number(x.b, 'g', 4), true));
-        m_dis->setItem(int(i), 4, cell(num(x.rank_a, 2), true));
-        m_dis->setItem(int(i), 5, cell(num(x.rank_b, 2), true));
-    }
-    m_review->setEnabled(!d.disagreements.empty());
-
-    // confounds: a row per (score, domain), a column per feature
-    QStringList heads{tr("score"), tr("domain")};
-    for (const auto& f : d.features)
-        heads << QString::fromStdString(feature_label(f));
-    m_conf->setColumnCount(int(heads.size()));
-    m_conf->setHorizontalHeaderLabels(heads);
-    std::map<std::pair<std::string, std::string>, int> rowOf;
-    std::vector<std::pair<std::string, std::string>> order;
-    for (const auto& c : d.confounds)
-        if (rowOf.emplace(std::make_pair(c.score, c.domain), int(order.size())).second)
-            order.emplace_back(c.score, c.domain);
-    m_conf->setRowCount(int(order.size()));
-    for (size_t r = 0; r < order.size(); ++r) {
-        m_conf->setItem(int(r), 0, cell(QString::fromStdString(order[r].first)));
-        m_conf->setItem(int(r), 1, cell(QString::fromStdString(order[r].second)));
-    }
-    for (const auto& c : d.confounds) {
-        const int col = 2 + int(std::find(d.features.begin(), d.features.end(), c.feature) -
-                                d.features.begin());
-        auto* it = cell(num(c.rho, 2) + (c.warn ? QStringLiteral(" !") : QString()), true);
-        if (c.warn) {
-            it->setBackground(QColor(255, 214, 153));
-            it->setToolTip(tr("%1 follows %2 in %3 (Spearman %4 over %5 samples)")
-                               .arg(QString::fromStdString(c.score),
-                                    QString::fromStdString(feature_label(c.feature)),
-                                    QString::fromStdString(c.domain), num(c.rho, 2))
-                               .arg(c.pairs));
+    {
+        const Filling filling({m_stats, m_dis, m_conf});
+        m_stats->setRowCount(int(d.agreement.size()));
+        for (size_t i = 0; i < d.agreement.size(); ++i) {
+            const auto& g = d.agreement[i];
+            m_stats->setItem(int(i), 0, cell(QString::fromStdString(g.domain)));
+            m_stats->setItem(int(i), 1, cell(QString::number(g.pairs), true));
+            m_stats->setItem(int(i), 2, cell(num(g.spearman), true));
+            m_stats->setItem(int(i), 3, cell(num(g.kendall), true));
         }
-        m_conf->setItem(rowOf[{c.score, c.domain}], col, it);
+        m_dis->setHorizontalHeaderLabels(
+            {tr("id"), tr("domain"), d.a, d.b, tr("rank %1").arg(d.a), tr("rank %1").arg(d.b)});
+        m_dis->setRowCount(int(d.disagreements.size()));
+        for (size_t i = 0; i < d.disagreements.size(); ++i) {
+            const auto& x = d.disagreements[i];
+            m_dis->setItem(int(i), 0, cell(QString::fromStdString(x.key)));
+            m_dis->setItem(int(i), 1, cell(QString::fromStdString(x.domain)));
+            m_dis->setItem(int(i), 2, cell(QString::number(x.a, 'g', 4), true));
+            m_dis->setItem(int(i), 3, cell(QString::number(x.b, 'g', 4), true));
+            m_dis->setItem(int(i), 4, cell(num(x.rank_a, 2), true));
+            m_dis->setItem(int(i), 5, cell(num(x.rank_b, 2), true));
+        }
+        m_review->setEnabled(!d.disagreements.empty());
+
+        // confounds: a row per (score, domain), a column per feature
+        QStringList heads{tr("score"), tr("domain")};
+        for (const auto& f : d.features)
+            heads << QString::fromStdString(feature_label(f));
+        m_conf->setColumnCount(int(heads.size()));
+        m_conf->setHorizontalHeaderLabels(heads);
+        std::map<std::pair<std::string, std::string>, int> rowOf;
+        std::vector<std::pair<std::string, std::string>> order;
+        for (const auto& c : d.confounds)
+            if (rowOf.emplace(std::make_pair(c.score, c.domain), int(order.size())).second)
+                order.emplace_back(c.score, c.domain);
+        m_conf->setRowCount(int(order.size()));
+        for (size_t r = 0; r < order.size(); ++r) {
+            m_conf->setItem(int(r), 0, cell(QString::fromStdString(order[r].first)));
+            m_conf->setItem(int(r), 1, cell(QString::fromStdString(order[r].second)));
+        }
+        for (const auto& c : d.confounds) {
+            const int col = 2 + int(std::find(d.features.begin(), d.features.end(), c.feature) -
+                                    d.features.begin());
+            auto* it = cell(num(c.rho, 2) + (c.warn ? QStringLiteral(" !") : QString()), true);
+            if (c.warn) {
+                it->setBackground(QColor(255, 214, 153));
+                it->setToolTip(tr("%1 follows %2 in %3 (Spearman %4 over %5 samples)")
+                                   .arg(QString::fromStdString(c.score),
+                                        QString::fromStdString(feature_label(c.feature)),
+                                        QString::fromStdString(c.domain), num(c.rho, 2))
+                                   .arg(c.pairs));
+            }
+            m_conf->setItem(rowOf[{c.score, c.domain}], col, it);
+        }
     }
     Q_EMIT updated();
 }

@@ -115,7 +115,8 @@ std::string params_json(const LadmParams& p, const ScorerSet& scorers) {
                         {"d_cds", p.d_cds},
                         {"max_len", p.max_len},
                         {"ablation", ablation_name(p.ablation)}};
-    if (scorers != ScorerSet{}) {
+    // options of scorers not in the list (--lcgain-window with cds alone) change nothing
+    if (scorers_text(scorers) != scorers_text(ScorerSet{})) {
         j["scorers"] = scorers_text(scorers);
         if (scorers.lexical) j["lexical_distance"] = scorers.lexical_distance;
         if (scorers.lcgain) {
@@ -154,8 +155,12 @@ ScorerSet scorers_from_json(const std::string& json) {
         !number("lcgain_alpha", &g.alpha) || !number("lcgain_beta", &g.beta))
         return {};
     std::string err;
-    if (parse_scorers(j["scorers"].get<std::string>(), &parsed, &err)) return parsed;
-    return {}; // not a list this version knows: CDS, as the record of an older run reads
+    if (!parse_scorers(j["scorers"].get<std::string>(), &parsed, &err))
+        return {}; // not a list this version knows: CDS, as the record of an older run reads
+    // the options of scorers not in the list are not part of the run
+    if (!parsed.lcgain) parsed.lcgain_params = LcGainParams{};
+    if (!parsed.lexical) parsed.lexical_distance = ScorerSet{}.lexical_distance;
+    return parsed;
 }
 
 ScorerSet run_scorers(Cache& cache, int64_t run) {

@@ -273,6 +273,11 @@ void TestStore::namedScores() {
     ScorerSet lc2 = lc;
     lc2.lcgain_params.stride = 512;
     QVERIFY(params_json(LadmParams{}, lc2) != params_json(LadmParams{}, lc));
+    ScorerSet cds_only = lc2; // the options of scorers not asked for change nothing
+    QVERIFY(parse_scorers("cds", &cds_only, &err));
+    QCOMPARE(params_json(LadmParams{}, cds_only), params_json(LadmParams{}));
+    QCOMPARE(scorers_from_json(R"({"scorers":"cds,lexical","lcgain_window":7})"),
+             scorers_from_json(R"({"scorers":"cds,lexical"})"));
     QCOMPARE(selectable_scores(lc),
              (std::vector<std::string>{"cds", "lcgain", "lcgain_key_fraction"}));
     for (auto [name, value] :

@@ -262,24 +262,27 @@ std::vector<ResultRow> Cache::results(int64_t run, bool corpus_order) {
     return out;
 }
 
-std::optional<ResultRow> Cache::result_row(int64_t run, int64_t sample_id) {
-    auto q = m_db->prepare(std::string(kResultRowSql) + " AND s.id = ?");
-    q.bind(1, run).bind(2, sample_id);
+namespace {
+// The statement's first result row with its named scores (read once the statement is done).
+std::optional<ResultRow> first_with_scores(Cache& cache, int64_t run, sql::Statement q) {
     if (!q.step()) return std::nullopt;
     auto r = row_of(q);
     q = sql::Statement();
-    r.scores = named_scores(run, r.sample_id);
+    r.scores = cache.named_scores(run, r.sample_id);
     return r;
+}
+} // namespace
+
+std::optional<ResultRow> Cache::result_row(int64_t run, int64_t sample_id) {
+    auto q = m_db->prepare(std::string(kResultRowSql) + " AND s.id = ?");
+    q.bind(1, run).bind(2, sample_id);
+    return first_with_scores(*this, run, std::move(q));
 }
 
 std::optional<ResultRow> Cache::find_sample(int64_t run, const std::string& key) {
     auto q = m_db->prepare(std::string(kResultRowSql) + " AND s.sample_key = ?");
     q.bind(1, run).bind(2, key);
-    if (!q.step()) return std::nullopt;
-    auto r = row_of(q);
-    q = sql::Statement();
-    r.scores = named_scores(run, r.sample_id);
-    return r;
+    return first_with_scores(*this, run, std::move(q));
 }
 
 // Named scores beside CDS (schema v5).

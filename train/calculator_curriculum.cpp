@@ -68,6 +68,16 @@ void Batcher::build(std::mt19937_64& rng, int T, bool plain_only, double progres
     }
 }
 
+std::vector<std::vector<size_t>> kind_groups(const std::vector<std::string>& kinds) {
+    std::map<std::string, std::vector<size_t>> by;
+    for (size_t i = 0; i < kinds.size(); ++i)
+        by[kinds[i]].push_back(i);
+    std::vector<std::vector<size_t>> out;
+    for (auto& [_, v] : by)
+        out.push_back(std::move(v));
+    return out;
+}
+
 void retrieval_targets(const std::vector<int32_t>& s, const std::vector<float>& match_weight,
                        int64_t local, float* out) {
     const size_t T = s.size();

@@ -32,19 +32,32 @@ struct Batcher {
     const std::vector<int32_t>* doc_domains = nullptr;
     static constexpr int32_t kNoDomain = -1;
 
+    // The documents of each kind of text (TrainOptions::balance_kinds; see kind_groups):
+    // when set, a kind is picked first, each equally often, then one of its documents.
+    const std::vector<std::vector<size_t>>* kind_docs = nullptr;
+
+    // A document of at least min_len tokens where one is found (64 tries), else any: with
+    // kind_docs, all tries within one kind, picked first, so every kind keeps its share
+    // and a kind without long documents fills a window with pieces of several documents.
     size_t doc(std::mt19937_64& rng, size_t min_len) const {
+        const std::vector<size_t>* kind = nullptr;
+        if (kind_docs && !kind_docs->empty()) kind = &(*kind_docs)[rng() % kind_docs->size()];
+        auto any = [&] {
+            return kind && !kind->empty() ? (*kind)[rng() % kind->size()] : rng() % docs.size();
+        };
         for (int tries = 0; tries < 64; ++tries) {
-            const size_t i = rng() % docs.size();
+            const size_t i = any();
             if (docs[i].size() >= min_len) return i;
         }
-        return rng() % docs.size();
+        return any();
     }
     // Appends n tokens of text (pieces of random documents) to out, and each one's
-    // document's class to dom.
+    // document's class to dom. With kind_docs, a document that holds all n tokens is
+    // preferred (one coherent piece); without, any of 16 tokens or more.
     void take(std::mt19937_64& rng, std::vector<int32_t>* out, std::vector<int32_t>* dom,
               size_t n) const {
         while (n > 0) {
-            const size_t i = doc(rng, 16);
+            const size_t i = doc(rng, kind_docs ? std::max<size_t>(16, n) : 16);
             const auto& d = docs[i];
             const size_t len = std::min(n, d.size());
             const size_t start = d.size() > len ? rng() % (d.size() - len + 1) : 0;
@@ -63,6 +76,10 @@ struct Batcher {
                std::vector<int32_t>* seq = nullptr,
                std::vector<int32_t>* seq_domains = nullptr) const;
 };
+
+// Document indices grouped by kind (kinds[i] is document i's text_domain), kinds in
+// sorted order: Batcher::kind_docs.
+std::vector<std::vector<size_t>> kind_groups(const std::vector<std::string>& kinds);
 
 // Token frequencies of the training text and the retrieval targets' match weights
 // (TrainOptions::match_theta, domain_rarity).

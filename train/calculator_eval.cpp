@@ -1,6 +1,7 @@
 #include "train/calculator_eval.h"
 
 #include "core/corpus/source_text.h"
+#include "core/curate/score_table.h"
 #include "core/model/engine.h"
 #include "core/text/lexical.h"
 #include "core/text/tokenizer.h"
@@ -97,12 +98,10 @@ std::vector<int32_t> spliced_control(const std::vector<std::vector<int32_t>>& do
     return out;
 }
 
-bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
-                      std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>* pairs,
-                      std::vector<std::string>* domains, std::string* error) {
-    const auto files = calculator_text_files(o.text_files);
-    std::map<std::string, std::vector<std::vector<int32_t>>> by_domain; // the chosen side's
-    for (const auto& f : files) {
+std::map<std::string, std::vector<std::vector<int32_t>>> eval_documents(const EvalOptions& o,
+                                                                        const Tokenizer& tok) {
+    std::map<std::string, std::vector<std::vector<int32_t>>> by_domain;
+    for (const auto& f : calculator_text_files(o.text_files)) {
         if (!o.all_documents && is_held_out(f, o.held_out_fraction) == o.training_documents)
             continue;
         if (!o.kind.empty() && text_domain(f) != o.kind) continue;
@@ -112,7 +111,14 @@ bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
         if (o.ascii_punct) text = ascii_punctuation(text);
         by_domain[text_domain(f)].push_back(tok.encode(text, false).ids);
     }
-    const int64_t body = o.tokens - 1; // BOS first
+    return by_domain;
+}
+
+bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
+                      std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>* pairs,
+                      std::vector<std::string>* domains, std::string* error) {
+    auto by_domain = eval_documents(o, tok); // the chosen side's
+    const int64_t body = o.tokens - 1;       // BOS first
     std::mt19937_64 rng(o.seed);
     // Candidates per domain, then taken round-robin so no domain fills all the pairs.
     std::vector<std::pair<std::string, std::vector<size_t>>> cand;
@@ -222,6 +228,44 @@ bool target_weights(const EvalOptions& o, std::map<std::string, std::vector<floa
     return true;
 }
 
+// Scores one sample as the evaluation asks: with the model, or with the attention the
+// training targets ask for (EvalOptions::target_attention).
+class EvalScorer {
+  public:
+    // domains: those of the samples to be scored (the targets' rarity is per kind).
+    bool open(const EvalOptions& o, const std::vector<std::string>& domains, std::string* error) {
+        if (o.target_attention) {
+            if (o.query_scale != 1.0) {
+                *error = "a query scale applies to the model's attention, not to the training "
+                         "targets (--target-attention)";
+                return false;
+            }
+            return target_weights(o, &m_weights, domains, error);
+        }
+        EngineOptions eo;
+        eo.query_scale = o.query_scale;
+        m_engine = Engine::open(o.model_dir, eo, error);
+        return m_engine != nullptr;
+    }
+    ScoreResult score(const std::vector<int32_t>& s, const std::string& domain,
+                      const LadmParams& p) {
+        if (m_engine) return m_engine->score(s, p);
+        const auto& weight = m_weights.at(domain);
+        std::vector<float> w(s.size());
+        for (size_t i = 0; i < s.size(); ++i)
+            w[i] = weight[size_t(s[i])];
+        ScoreResult r;
+        r.status = ScoreStatus::Ok;
+        r.cds = target_attention_cds(s, w, p);
+        r.cds_per_layer = {r.cds};
+        return r;
+    }
+
+  private:
+    std::unique_ptr<Engine> m_engine;
+    std::map<std::string, std::vector<float>> m_weights; // target_attention's, per domain
+};
+
 bool ladm_params_for(const EvalOptions& o, LadmParams* p, std::string* error) {
     *p = o.params;
     p->max_len = o.tokens;
@@ -252,31 +296,10 @@ bool evaluate_pairs(const EvalOptions& o,
         *error = "no pairs to score";
         return false;
     }
-    std::unique_ptr<Engine> engine;
-    std::map<std::string, std::vector<float>> weights; // target_attention's, per domain
-    if (o.target_attention) {
-        if (o.query_scale != 1.0) {
-            *error = "a query scale applies to the model's attention, not to the training "
-                     "targets (--target-attention)";
-            return false;
-        }
-        if (!target_weights(o, &weights, pair_domain, error)) return false;
-    } else {
-        EngineOptions eo;
-        eo.query_scale = o.query_scale;
-        engine = Engine::open(o.model_dir, eo, error);
-        if (!engine) return false;
-    }
+    EvalScorer scorer;
+    if (!scorer.open(o, pair_domain, error)) return false;
     auto score = [&](const std::vector<int32_t>& s, const std::string& domain) {
-        if (engine) return engine->score(s, p);
-        std::vector<float> w(s.size());
-        for (size_t i = 0; i < s.size(); ++i)
-            w[i] = weights[domain][size_t(s[i])];
-        ScoreResult r;
-        r.status = ScoreStatus::Ok;
-        r.cds = target_attention_cds(s, w, p);
-        r.cds_per_layer = {r.cds};
-        return r;
+        return scorer.score(s, domain, p);
     };
     for (size_t k = 0; k < pairs.size(); ++k) {
         const auto a = score(pairs[k].first, pair_domain[k]),
@@ -313,6 +336,37 @@ bool evaluate_pairs(const EvalOptions& o,
     return true;
 }
 
+namespace {
+// EvalOptions::length_correlation: every document of the evaluation's side long enough for
+// LADM, cut at o.tokens, scored alone.
+bool score_lengths(const EvalOptions& o, const Tokenizer& tok, const LadmParams& p, EvalResult* res,
+                   std::string* error) {
+    const auto docs = eval_documents(o, tok);
+    std::vector<std::string> domains;
+    for (const auto& [dom, _] : docs)
+        domains.push_back(dom);
+    EvalScorer scorer;
+    if (!scorer.open(o, domains, error)) return false;
+    for (const auto& [dom, list] : docs)
+        for (const auto& d : list) {
+            const int64_t L = std::min<int64_t>(o.tokens, int64_t(d.size()) + 1);
+            if (query_span_starts(L, p).empty()) continue; // too short to score
+            std::vector<int32_t> s{tok.bos_id()};
+            s.insert(s.end(), d.begin(), d.begin() + (L - 1));
+            const auto r = scorer.score(s, dom, p);
+            if (r.status != ScoreStatus::Ok) {
+                *error = "scoring a " + dom + " document of " + std::to_string(L) +
+                         " tokens failed: " + (r.error.empty() ? status_name(r.status) : r.error);
+                return false;
+            }
+            res->length_domains.push_back(dom);
+            res->length_tokens.push_back(L);
+            res->length_cds.push_back(r.cds);
+        }
+    return true;
+}
+} // namespace
+
 bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int)>& progress,
                          EvalResult* res, std::string* error) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -339,6 +393,7 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
     res->lexical_auc = roc_auc(res->lexical_coherent, res->lexical_spliced);
     res->lexical_auc_per_domain =
         roc_auc_per_group(res->lexical_coherent, res->lexical_spliced, res->domains);
+    if (o.length_correlation && !score_lengths(o, *tok, p, res, error)) return false;
     res->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return true;
 }
@@ -361,36 +416,63 @@ nlohmann::json eval_record(const EvalOptions& o, const EvalResult& r) {
     nlohmann::json means = nlohmann::json::object();
     for (const auto& [dom, s] : sums)
         means[dom] = {{"coherent", s.coherent / s.n}, {"spliced", s.spliced / s.n}};
-    return {{"pairs", r.pairs},
-            {"tokens", o.tokens},
-            {"held_out_fraction", o.held_out_fraction},
-            {"documents", o.training_documents ? "training" : "held-out"},
-            {"query_scale", o.query_scale},
-            {"attention", o.target_attention ? "training targets" : "model"},
-            {"kind", o.kind.empty() ? nlohmann::json("all") : nlohmann::json(o.kind)},
-            {"ascii_punct", o.ascii_punct},
-            {"documents_of_kind",
-             o.all_documents ? "all (a kind the model never saw)" : "the chosen side of the split"},
-            {"auc", r.auc},
-            {"auc_se", auc_standard_error(r.auc, r.coherent.size(), r.spliced.size())},
-            {"auc_per_layer", r.auc_per_layer},
-            {"pairs_per_domain", r.pairs_per_domain},
-            {"auc_per_domain", r.auc_per_domain},
-            {"mean_cds_coherent", r.mean_coherent},
-            {"mean_cds_spliced", r.mean_spliced},
-            {"mean_cds_per_domain", means},
-            {"pair_scores", pairs},
-            {"lexical_baseline",
-             {{"definition", "IDF-weighted share of words whose previous occurrence lies more "
-                             "than min_distance_chars characters back (IDF over the pairs)"},
-              {"min_distance_chars", r.lexical_distance},
-              {"auc", r.lexical_auc},
-              {"auc_se", auc_standard_error(r.lexical_auc, r.lexical_coherent.size(),
-                                            r.lexical_spliced.size())},
-              {"auc_per_domain", r.lexical_auc_per_domain},
-              {"coherent", r.lexical_coherent},
-              {"spliced", r.lexical_spliced}}},
-            {"ladm_params", ladm_params_record(o.params)}};
+    nlohmann::json out = {
+        {"pairs", r.pairs},
+        {"tokens", o.tokens},
+        {"held_out_fraction", o.held_out_fraction},
+        {"documents", o.training_documents ? "training" : "held-out"},
+        {"query_scale", o.query_scale},
+        {"attention", o.target_attention ? "training targets" : "model"},
+        {"kind", o.kind.empty() ? nlohmann::json("all") : nlohmann::json(o.kind)},
+        {"ascii_punct", o.ascii_punct},
+        {"documents_of_kind",
+         o.all_documents ? "all (a kind the model never saw)" : "the chosen side of the split"},
+        {"auc", r.auc},
+        {"auc_se", auc_standard_error(r.auc, r.coherent.size(), r.spliced.size())},
+        {"auc_per_layer", r.auc_per_layer},
+        {"pairs_per_domain", r.pairs_per_domain},
+        {"auc_per_domain", r.auc_per_domain},
+        {"mean_cds_coherent", r.mean_coherent},
+        {"mean_cds_spliced", r.mean_spliced},
+        {"mean_cds_per_domain", means},
+        {"pair_scores", pairs},
+        {"lexical_baseline",
+         {{"definition", "IDF-weighted share of words whose previous occurrence lies more "
+                         "than min_distance_chars characters back (IDF over the pairs)"},
+          {"min_distance_chars", r.lexical_distance},
+          {"auc", r.lexical_auc},
+          {"auc_se",
+           auc_standard_error(r.lexical_auc, r.lexical_coherent.size(), r.lexical_spliced.size())},
+          {"auc_per_domain", r.lexical_auc_per_domain},
+          {"coherent", r.lexical_coherent},
+          {"spliced", r.lexical_spliced}}},
+        {"ladm_params", ladm_params_record(o.params)}};
+    if (o.length_correlation) {
+        // Spearman of CDS against length within each kind, and over all documents
+        std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> by;
+        for (size_t i = 0; i < r.length_cds.size(); ++i)
+            for (const auto& key : {r.length_domains[i], std::string("(all)")}) {
+                by[key].first.push_back(r.length_cds[i]);
+                by[key].second.push_back(double(r.length_tokens[i]));
+            }
+        nlohmann::json per = nlohmann::json::object();
+        for (const auto& [dom, xy] : by) {
+            const double rho = spearman(xy.first, xy.second);
+            per[dom] = {{"documents", xy.first.size()},
+                        {"spearman", std::isfinite(rho) ? nlohmann::json(rho) : nlohmann::json()}};
+        }
+        out["cds_vs_length"] = {{"definition",
+                                 "Spearman's rho of CDS against length in tokens (BOS included, "
+                                 "cut at tokens), over every document of the evaluated side long "
+                                 "enough to score; null below 3 documents"},
+                                {"per_domain", per},
+                                {"documents", nlohmann::json::array()}};
+        for (size_t i = 0; i < r.length_cds.size(); ++i)
+            out["cds_vs_length"]["documents"].push_back({{"domain", r.length_domains[i]},
+                                                         {"tokens", r.length_tokens[i]},
+                                                         {"cds", r.length_cds[i]}});
+    }
+    return out;
 }
 
 nlohmann::json ladm_params_record(const LadmParams& p) {

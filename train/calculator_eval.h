@@ -46,6 +46,10 @@ struct EvalOptions {
     // model_dir/config.json and the token frequencies of the training documents): what the
     // recipe would reach on these pairs if the model learnt its targets exactly.
     bool target_attention = false;
+    // Also score every document of the chosen side (and kind) long enough for LADM, cut at
+    // `tokens`, and correlate CDS with length within each kind (Spearman): a score that
+    // mostly follows length would rank long documents first whatever they hold.
+    bool length_correlation = false;
 };
 
 struct EvalResult {
@@ -65,6 +69,11 @@ struct EvalResult {
     std::vector<double> lexical_coherent, lexical_spliced;
     double lexical_auc = 0;
     std::map<std::string, double> lexical_auc_per_domain;
+    // With EvalOptions::length_correlation: each scored document's kind, length in tokens
+    // (BOS included, at most `tokens`) and CDS.
+    std::vector<std::string> length_domains;
+    std::vector<int64_t> length_tokens;
+    std::vector<double> length_cds;
     double seconds = 0;
 };
 
@@ -107,6 +116,11 @@ double auc_standard_error(double auc, size_t n_pos, size_t n_neg);
 std::map<std::string, double> roc_auc_per_group(const std::vector<double>& pos,
                                                 const std::vector<double>& neg,
                                                 const std::vector<std::string>& group);
+
+// The documents pairs are made of (the chosen side of the split, the kind, --ascii-punct
+// applied), tokenized without BOS, by kind.
+std::map<std::string, std::vector<std::vector<int32_t>>> eval_documents(const EvalOptions& o,
+                                                                        const Tokenizer& tok);
 
 // Scores given pairs (from build_eval_pairs, with their domains) with o.model_dir at
 // o.query_scale, using o.tokens and o.params: what evaluate_calculator does after building

@@ -235,7 +235,9 @@ bool train_calculator(const TrainOptions& o,
                 std::fprintf(stderr, "warning: %s\n", export_error.c_str());
         };
 
-        Batcher train_b{o, train_docs, tok->bos_id(), V, &rare.doc_class},
+        const auto kinds = kind_groups(train_kind);
+        Batcher train_b{o, train_docs,      tok->bos_id(),
+                        V, &rare.doc_class, o.balance_kinds ? &kinds : nullptr},
             held_b{o, held_docs, tok->bos_id(), V};
         const auto t0 = std::chrono::steady_clock::now();
         double window_loss = 0, window_retrieval = 0;

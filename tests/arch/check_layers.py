@@ -21,7 +21,7 @@ CORE = ["core/model", "core/text", "core/corpus", "core/store", "core/curate", "
 # use every module below it.
 ALLOWED = {m: CORE[:i] for i, m in enumerate(CORE)}
 ALLOWED["cli"] = []
-ALLOWED["train"] = ["core/model", "core/text", "core/corpus", "cli"]
+ALLOWED["train"] = ["core/model", "core/text", "core/corpus", "core/store", "core/curate", "cli"]
 ALLOWED["ui"] = CORE
 ALLOWED["app"] = CORE + ["ui", "train", "cli"]
 CHECKED = list(ALLOWED)

@@ -2,6 +2,7 @@
 // checkpoint loads through the engine and gives the same held-out loss as the training
 // forward, and a second run resumes from the saved state.
 #include "core/corpus/source_text.h"
+#include "core/curate/score_table.h"
 #include "core/model/engine.h"
 #include "core/model/safetensors.h"
 #include "core/text/tokenizer.h"
@@ -334,6 +335,50 @@ void TestTrainRun::trainExportResume() {
         QVERIFY2(evaluate_calculator(ap, {}, &ar, &err), err.c_str());
         QCOMPARE(ar.coherent, er.coherent);
         QCOMPARE(eval_record(ap, ar).at("ascii_punct").get<bool>(), true);
+    }
+    // CDS against length (--lengths): every document of the evaluated side long enough for
+    // LADM, cut at --tokens, scored alone as the engine scores it
+    {
+        EvalOptions l = eo2;
+        l.length_correlation = true;
+        auto tok = Tokenizer::from_dir(o.out_dir, &err);
+        QVERIFY2(tok, err.c_str());
+        const auto docs = eval_documents(l, *tok);
+        std::vector<int64_t> lens;
+        for (const auto& [_, list] : docs)
+            for (const auto& d : list)
+                lens.push_back(int64_t(d.size()) + 1);
+        std::sort(lens.begin(), lens.end());
+        l.tokens = int(lens[lens.size() / 2]); // half the documents are shorter: lengths vary
+        EvalResult lr;
+        QVERIFY2(evaluate_calculator(l, {}, &lr, &err), err.c_str());
+        auto engine = Engine::open(o.out_dir, {}, &err);
+        QVERIFY2(engine, err.c_str());
+        LadmParams p = l.params;
+        p.max_len = l.tokens;
+        size_t i = 0;
+        std::set<int64_t> distinct;
+        for (const auto& [dom, list] : docs)
+            for (const auto& d : list) {
+                const int64_t L = std::min<int64_t>(l.tokens, int64_t(d.size()) + 1);
+                if (L <= 160) continue; // too short for span 16, d_afs 2
+                QVERIFY(i < lr.length_cds.size());
+                QCOMPARE(lr.length_domains[i], dom);
+                QCOMPARE(lr.length_tokens[i], L);
+                std::vector<int32_t> s{tok->bos_id()};
+                s.insert(s.end(), d.begin(), d.begin() + (L - 1));
+                QCOMPARE(lr.length_cds[i], engine->score(s, p).cds);
+                distinct.insert(L);
+                ++i;
+            }
+        QCOMPARE(i, lr.length_cds.size());
+        QVERIFY(distinct.size() > 1);
+        const auto rec = eval_record(l, lr).at("cds_vs_length");
+        const std::vector<double> len(lr.length_tokens.begin(), lr.length_tokens.end());
+        QCOMPARE(rec.at("per_domain").at("(all)").at("spearman").get<double>(),
+                 spearman(lr.length_cds, len));
+        QCOMPARE(rec.at("documents").size(), lr.length_cds.size());
+        QVERIFY(!eval_record(eo2, er).contains("cds_vs_length"));
     }
     // the lexical baseline on the same pairs: one score per side, its AUC over them
     QCOMPARE(int(er.lexical_coherent.size()), er.pairs);

@@ -1,5 +1,5 @@
 // The training recipe's parts: the text split, the long-range attention targets and their
-// loss, the matcher initialisation and the per-kind token rarity.
+// loss, the matcher initialisation, the per-kind token rarity and the kind-balanced windows.
 #include "core/corpus/source_text.h"
 #include "core/model/engine.h"
 #include "core/model/safetensors.h"
@@ -32,6 +32,7 @@ class TestTrainTargets : public QObject {
     void matcherInit();
     void tokenRarityByDomain();
     void neverMatchTokens();
+    void kindBalancedWindows();
 };
 
 void TestTrainTargets::textFilesAndSplit() {
@@ -405,6 +406,54 @@ void TestTrainTargets::neverMatchTokens() {
     QCOMPARE(bytes, 256);
     QVERIFY(letters > 20);
     QVERIFY(never[size_t(tok->bos_id())]);
+}
+
+void TestTrainTargets::kindBalancedWindows() {
+    // 40 short documents of one kind (50 tokens, ids 10..19, one id per document) and 2 long
+    // ones of another (2,000 tokens, ids 40..59, one id per document): picking files
+    // uniformly, the long kind fills ~1 window in 21; balanced by kind, about half, and
+    // such a window is one piece of one document, where the short kind's are pieced
+    // together from several.
+    std::vector<std::vector<int32_t>> docs;
+    std::vector<std::string> kinds;
+    for (int f = 0; f < 40; ++f)
+        docs.emplace_back(50, 10 + f % 10), kinds.push_back("Short");
+    for (int f = 0; f < 2; ++f)
+        docs.emplace_back(2000, 40 + f), kinds.push_back("Long");
+    const auto groups = kind_groups(kinds);
+    QCOMPARE(groups.size(), size_t(2)); // sorted by kind: Long, Short
+    QCOMPARE(groups[0], (std::vector<size_t>{40, 41}));
+    QCOMPARE(groups[1].size(), size_t(40));
+    TrainOptions o;
+    struct Count {
+        int long_windows = 0, pieced_short = 0, bad = 0; // bad: wrong size or a mixed long one
+    };
+    auto count = [&](const std::vector<std::vector<size_t>>* by_kind) {
+        Batcher b{o, docs, 1, 64, nullptr, by_kind};
+        std::mt19937_64 rng(7);
+        Count c;
+        for (int k = 0; k < 400; ++k) {
+            std::vector<int64_t> ids, pos;
+            b.build(rng, 301, true, 1.0, &ids, &pos);
+            c.bad += ids.size() != 301;
+            const std::set<int64_t> distinct(ids.begin() + 1, ids.end());
+            if (*distinct.begin() >= 40) {
+                ++c.long_windows;
+                c.bad += distinct.size() != 1; // one long document fills the window
+            } else {
+                c.pieced_short += distinct.size() > 1;
+            }
+        }
+        return c;
+    };
+    const auto balanced = count(&groups);
+    QCOMPARE(balanced.bad, 0);
+    QVERIFY2(balanced.long_windows > 160 && balanced.long_windows < 240,
+             qPrintable(QString::number(balanced.long_windows)));
+    QVERIFY(balanced.pieced_short > 0); // 50-token documents cannot fill 300 tokens alone
+    const auto by_file = count(nullptr);
+    QCOMPARE(by_file.bad, 0);
+    QVERIFY2(by_file.long_windows < 60, qPrintable(QString::number(by_file.long_windows)));
 }
 
 QTEST_GUILESS_MAIN(TestTrainTargets)

@@ -14,7 +14,7 @@ const char* kHelp =
     R"(usage: ladm eval-calculator --model DIR [--pairs N] [--tokens N] [--span C] [--seed N]
                             [--held-out F] [--query-scale X] [--training-documents]
                             [--target-attention] [--kind KIND | --leave-out KIND]
-                            [--ascii-punct]
+                            [--ascii-punct] [--lengths]
                             [--text FILE]...
 
 Scores held-out documents (the hash split train-calculator used: --held-out defaults to
@@ -39,6 +39,9 @@ train-calculator --leave-out KIND (checked against DIR/config.json): how the mod
 on a kind of text it never saw.
 --ascii-punct: typographic quotes, dashes, ellipses and Unicode spaces as ASCII before
 tokenizing; run with and without it to see whether CDS follows a text's quote style.
+--lengths: also score every document of the evaluated side (and kind) long enough for
+LADM, cut at --tokens, and print Spearman's rho of CDS against length within each kind
+("cds_vs_length"): whether the score mostly follows length.
 "lexical_baseline" is a model-free score on the same pairs: the IDF-weighted share of
 words whose previous occurrence lies more than 3,000 characters back. "auc_se" is the
 Hanley-McNeil standard error.
@@ -46,7 +49,7 @@ Hanley-McNeil standard error.
 } // namespace
 
 int cmd_eval_calculator(const std::vector<std::string>& argv) {
-    Args a(argv, {"help", "training-documents", "target-attention", "ascii-punct"},
+    Args a(argv, {"help", "training-documents", "target-attention", "ascii-punct", "lengths"},
            {"model", "pairs", "tokens", "span", "seed", "held-out", "text", "query-scale", "kind",
             "leave-out"});
     if (a.flag("help")) {
@@ -64,6 +67,7 @@ int cmd_eval_calculator(const std::vector<std::string>& argv) {
     o.training_documents = a.flag("training-documents");
     o.target_attention = a.flag("target-attention");
     o.ascii_punct = a.flag("ascii-punct");
+    o.length_correlation = a.flag("lengths");
     if (auto k = a.get("kind")) o.kind = *k;
     if (auto k = a.get("leave-out")) {
         const auto left = recorded_leave_out(o.model_dir);

@@ -44,6 +44,9 @@ checkpoint. Re-running with the same DIR resumes from DIR/train-state.
   --punctuation-matches: byte-fallback pieces and pieces of only punctuation, symbols or
       whitespace are matches in those targets as their rarity says (default: never, and
       their matchers start weakest)
+  --file-sampling: training windows take any file equally often and piece together
+      whatever files come (default: each kind of text equally often, then a document of
+      that kind long enough to fill the window alone where there is one)
   --context-factor X (32): in those targets, attention on far keys that are not matches
       counts X times, as in a context X times longer than the training sequences
   --match-init X (2.8): heads start as same-token matchers of this strength; 0 = random
@@ -61,38 +64,40 @@ checkpoint, and through the calibrated one), a unigram baseline and the calibrat
 }
 
 int cmd_train_calculator(const std::vector<std::string>& argv) {
-    Args a(argv, {"help", "fp32", "no-rarity-init", "global-rarity", "punctuation-matches"},
-           {"out",
-            "steps",
-            "seq-len",
-            "batch",
-            "lr",
-            "seed",
-            "hidden",
-            "layers",
-            "heads",
-            "kv-heads",
-            "intermediate",
-            "vocab",
-            "max-positions",
-            "copy-fraction",
-            "copy-warmup",
-            "retrieval-weight",
-            "match-theta",
-            "match-init",
-            "context-factor",
-            "rope-theta",
-            "threads",
-            "text",
-            "checkpoint-every",
-            "long-steps",
-            "long-seq-len",
-            "long-batch",
-            "held-out",
-            "leave-out",
-            "calibrate-scales",
-            "calibrate-tokens",
-            "calibrate-pairs"});
+    Args a(
+        argv,
+        {"help", "fp32", "no-rarity-init", "global-rarity", "punctuation-matches", "file-sampling"},
+        {"out",
+         "steps",
+         "seq-len",
+         "batch",
+         "lr",
+         "seed",
+         "hidden",
+         "layers",
+         "heads",
+         "kv-heads",
+         "intermediate",
+         "vocab",
+         "max-positions",
+         "copy-fraction",
+         "copy-warmup",
+         "retrieval-weight",
+         "match-theta",
+         "match-init",
+         "context-factor",
+         "rope-theta",
+         "threads",
+         "text",
+         "checkpoint-every",
+         "long-steps",
+         "long-seq-len",
+         "long-batch",
+         "held-out",
+         "leave-out",
+         "calibrate-scales",
+         "calibrate-tokens",
+         "calibrate-pairs"});
     if (a.flag("help")) {
         std::cout << kHelp;
         return kOk;
@@ -142,6 +147,7 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
     o.rarity_init = !a.flag("no-rarity-init");
     o.domain_rarity = !a.flag("global-rarity");
     o.skip_punctuation_matches = !a.flag("punctuation-matches");
+    o.balance_kinds = !a.flag("file-sampling");
     o.export_bf16 = !a.flag("fp32");
     TrainResult r;
     std::string err;

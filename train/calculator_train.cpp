@@ -19,6 +19,7 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <set>
 #include <sstream>
 #include <unistd.h>
 
@@ -104,6 +105,18 @@ bool train_calculator(const TrainOptions& o,
             if (!held) train_kind.push_back(text_domain(f));
         }
         sources.close();
+        for (const auto& k : o.leave_out) // a misspelt kind would leave out nothing
+            if (std::none_of(files.begin(), files.end(),
+                             [&](const std::string& f) { return text_domain(f) == k; })) {
+                std::set<std::string> kinds;
+                for (const auto& f : files)
+                    kinds.insert(text_domain(f));
+                *error = "--leave-out " + k + ": no training file is of that kind (kinds:";
+                for (const auto& n : kinds)
+                    *error += " " + n;
+                *error += ")";
+                return false;
+            }
         if (train_text.empty() || held_text.empty()) {
             *error = "not enough training text (" + std::to_string(files.size()) + " files)";
             return false;

@@ -584,6 +584,16 @@ void TestTrainRun::leaveOneKindOut() {
     o.calibration.scales.clear();
     TrainResult r;
     std::string err;
+    {
+        // a kind no file is of (a misspelling) is refused before training, naming the kinds
+        TrainOptions bad = o;
+        bad.out_dir = tmp.filePath("bad").toStdString();
+        bad.leave_out = {"Novels"};
+        QVERIFY(!train_calculator(bad, {}, &r, &err));
+        QVERIFY2(err.find("--leave-out Novels") != std::string::npos, err.c_str());
+        QVERIFY2(err.find(left) != std::string::npos, err.c_str());
+        QVERIFY(!QFile::exists(QString::fromStdString(bad.out_dir + "/model.safetensors")));
+    }
     QVERIFY2(train_calculator(o, {}, &r, &err), err.c_str());
     // every file of the left-out kind is listed as such, none is trained on or held out
     std::ifstream src(o.out_dir + "/training-sources.txt");

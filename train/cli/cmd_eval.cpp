@@ -4,6 +4,7 @@
 #include "train/cli/train_commands.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -36,7 +37,9 @@ the recipe recorded in DIR/config.json) instead of the model's: the recipe's cei
 Python-docs, Perl-docs, Git-docs, Info-manuals, or the folder of --text files).
 --leave-out KIND: pairs of KIND from all its documents, for a model trained with
 train-calculator --leave-out KIND (checked against DIR/config.json): how the model does
-on a kind of text it never saw.
+on a kind of text it never saw. When DIR holds no finished run (no DIR/training.json),
+one is trained first with the default recipe and --leave-out KIND (about as long as
+train-calculator; it resumes from DIR/train-state when stopped).
 --ascii-punct: typographic quotes, dashes, ellipses and Unicode spaces as ASCII before
 tokenizing; run with and without it to see whether CDS follows a text's quote style.
 --lengths: also score every document of the evaluated side (and kind) long enough for
@@ -69,18 +72,6 @@ int cmd_eval_calculator(const std::vector<std::string>& argv) {
     o.ascii_punct = a.flag("ascii-punct");
     o.length_correlation = a.flag("lengths");
     if (auto k = a.get("kind")) o.kind = *k;
-    if (auto k = a.get("leave-out")) {
-        const auto left = recorded_leave_out(o.model_dir);
-        if (std::find(left.begin(), left.end(), *k) == left.end()) {
-            std::cerr << "ladm eval-calculator: the model in " << o.model_dir
-                      << " was not trained without " << *k
-                      << " (its config.json records no --leave-out " << *k
-                      << "); train one with ladm train-calculator --leave-out " << *k << "\n";
-            return kFailure;
-        }
-        o.kind = *k;
-        o.all_documents = true;
-    }
     try {
         if (auto v = a.get("pairs")) o.pairs = std::stoi(*v);
         if (auto v = a.get("tokens")) o.tokens = std::stoi(*v);
@@ -94,6 +85,32 @@ int cmd_eval_calculator(const std::vector<std::string>& argv) {
     } catch (...) {
         std::cerr << "ladm eval-calculator: numeric options take numbers\n";
         return kUsage;
+    }
+    if (auto k = a.get("leave-out")) {
+        // trains or loads: without a finished run in DIR (its training.json), train one
+        // without KIND first (resuming DIR/train-state if there is one)
+        if (!std::filesystem::exists(o.model_dir + "/training.json")) {
+            std::cerr << "ladm eval-calculator: no finished model in " << o.model_dir
+                      << "; training one without " << *k << " (ladm train-calculator --out "
+                      << o.model_dir << " --leave-out " << *k << ")\n";
+            TrainOptions t;
+            t.out_dir = o.model_dir;
+            t.text_files = o.text_files;
+            t.leave_out = {*k};
+            if (int rc = train_and_record(t, nullptr); rc != kOk) return rc;
+            if (!a.get("held-out"))
+                o.held_out_fraction = recorded_held_out_fraction(o.model_dir, o.held_out_fraction);
+        }
+        const auto left = recorded_leave_out(o.model_dir);
+        if (std::find(left.begin(), left.end(), *k) == left.end()) {
+            std::cerr << "ladm eval-calculator: the model in " << o.model_dir
+                      << " was not trained without " << *k
+                      << " (its config.json records no --leave-out " << *k
+                      << "); train one with ladm train-calculator --leave-out " << *k << "\n";
+            return kFailure;
+        }
+        o.kind = *k;
+        o.all_documents = true;
     }
     EvalResult r;
     std::string err;

@@ -63,6 +63,47 @@ checkpoint, and through the calibrated one), a unigram baseline and the calibrat
 )";
 }
 
+int train_and_record(const TrainOptions& o, std::ostream* out) {
+    TrainResult r;
+    std::string err;
+    const bool ok = train_calculator(
+        o,
+        [](const TrainProgress& p) {
+            if (p.calibration_pairs > 0) {
+                std::fprintf(stderr, "\rcalibrating the attention temperature: pair %d/%d%s",
+                             p.calibrated_pairs, p.calibration_pairs,
+                             p.calibrated_pairs == p.calibration_pairs ? "\n" : "");
+                return true;
+            }
+            std::fprintf(
+                stderr, "step %d/%d  %d tokens  loss %.4f  retrieval %.3f  %.0f tok/s  %.0f s\n",
+                p.step, p.steps, p.seq_len, p.loss, p.retrieval_loss, p.tokens_per_s, p.seconds);
+            return true;
+        },
+        &r, &err);
+    if (!ok) {
+        std::cerr << "ladm train-calculator: " << err << "\n";
+        return kFailure;
+    }
+    nlohmann::json j = {{"steps", r.steps_done},
+                        {"final_train_loss", r.final_loss},
+                        {"held_out_loss", r.held_out_loss},
+                        {"held_out_loss_engine", r.held_out_loss_engine},
+                        {"unigram_loss", r.unigram_loss},
+                        {"held_out_tokens", r.held_out_tokens},
+                        {"text", r.tokenizer_sources},
+                        {"seed", o.seed}};
+    if (r.calibrated) {
+        CalibrationOptions co = o.calibration;
+        co.held_out_fraction = o.held_out_fraction;
+        j["held_out_loss_calibrated"] = r.held_out_loss_calibrated;
+        j["calibration"] = calibration_record(co, r.calibration);
+    }
+    std::ofstream(o.out_dir + "/training.json") << j.dump(2) << "\n";
+    if (out) *out << j.dump(2) << "\n";
+    return kOk;
+}
+
 int cmd_train_calculator(const std::vector<std::string>& argv) {
     Args a(
         argv,
@@ -149,44 +190,7 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
     o.skip_punctuation_matches = !a.flag("punctuation-matches");
     o.balance_kinds = !a.flag("file-sampling");
     o.export_bf16 = !a.flag("fp32");
-    TrainResult r;
-    std::string err;
-    const bool ok = train_calculator(
-        o,
-        [](const TrainProgress& p) {
-            if (p.calibration_pairs > 0) {
-                std::fprintf(stderr, "\rcalibrating the attention temperature: pair %d/%d%s",
-                             p.calibrated_pairs, p.calibration_pairs,
-                             p.calibrated_pairs == p.calibration_pairs ? "\n" : "");
-                return true;
-            }
-            std::fprintf(
-                stderr, "step %d/%d  %d tokens  loss %.4f  retrieval %.3f  %.0f tok/s  %.0f s\n",
-                p.step, p.steps, p.seq_len, p.loss, p.retrieval_loss, p.tokens_per_s, p.seconds);
-            return true;
-        },
-        &r, &err);
-    if (!ok) {
-        std::cerr << "ladm train-calculator: " << err << "\n";
-        return kFailure;
-    }
-    nlohmann::json j = {{"steps", r.steps_done},
-                        {"final_train_loss", r.final_loss},
-                        {"held_out_loss", r.held_out_loss},
-                        {"held_out_loss_engine", r.held_out_loss_engine},
-                        {"unigram_loss", r.unigram_loss},
-                        {"held_out_tokens", r.held_out_tokens},
-                        {"text", r.tokenizer_sources},
-                        {"seed", o.seed}};
-    if (r.calibrated) {
-        CalibrationOptions co = o.calibration;
-        co.held_out_fraction = o.held_out_fraction;
-        j["held_out_loss_calibrated"] = r.held_out_loss_calibrated;
-        j["calibration"] = calibration_record(co, r.calibration);
-    }
-    std::ofstream(o.out_dir + "/training.json") << j.dump(2) << "\n";
-    std::cout << j.dump(2) << "\n";
-    return kOk;
+    return train_and_record(o, &std::cout);
 }
 
 } // namespace ladm::cli

@@ -44,9 +44,9 @@ checkpoint. Re-running with the same DIR resumes from DIR/train-state.
   --punctuation-matches: byte-fallback pieces and pieces of only punctuation, symbols or
       whitespace are matches in those targets as their rarity says (default: never, and
       their matchers start weakest)
-  --file-sampling: training windows take any file equally often and piece together
-      whatever files come (default: each kind of text equally often, then a document of
-      that kind long enough to fill the window alone where there is one)
+  --balance-kinds: training windows take each kind of text equally often, then a
+      document of that kind long enough to fill the window alone where there is one
+      (default: any file equally often, windows pieced together from whatever files come)
   --context-factor X (32): in those targets, attention on far keys that are not matches
       counts X times, as in a context X times longer than the training sequences
   --match-init X (2.8): heads start as same-token matchers of this strength; 0 = random
@@ -107,7 +107,7 @@ int train_and_record(const TrainOptions& o, std::ostream* out) {
 int cmd_train_calculator(const std::vector<std::string>& argv) {
     Args a(
         argv,
-        {"help", "fp32", "no-rarity-init", "global-rarity", "punctuation-matches", "file-sampling"},
+        {"help", "fp32", "no-rarity-init", "global-rarity", "punctuation-matches", "balance-kinds"},
         {"out",
          "steps",
          "seq-len",
@@ -188,7 +188,7 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
     o.rarity_init = !a.flag("no-rarity-init");
     o.domain_rarity = !a.flag("global-rarity");
     o.skip_punctuation_matches = !a.flag("punctuation-matches");
-    o.balance_kinds = !a.flag("file-sampling");
+    o.balance_kinds = a.flag("balance-kinds");
     o.export_bf16 = !a.flag("fp32");
     return train_and_record(o, &std::cout);
 }

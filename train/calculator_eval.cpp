@@ -114,11 +114,26 @@ std::map<std::string, std::vector<std::vector<int32_t>>> eval_documents(const Ev
     return by_domain;
 }
 
+namespace {
+// build_eval_pairs from documents already read (by_domain: eval_documents').
+bool pairs_of(const EvalOptions& o, const Tokenizer& tok,
+              std::map<std::string, std::vector<std::vector<int32_t>>> by_domain,
+              std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>* pairs,
+              std::vector<std::string>* domains, std::string* error);
+} // namespace
+
 bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
                       std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>* pairs,
                       std::vector<std::string>* domains, std::string* error) {
-    auto by_domain = eval_documents(o, tok); // the chosen side's
-    const int64_t body = o.tokens - 1;       // BOS first
+    return pairs_of(o, tok, eval_documents(o, tok), pairs, domains, error);
+}
+
+namespace {
+bool pairs_of(const EvalOptions& o, const Tokenizer& tok,
+              std::map<std::string, std::vector<std::vector<int32_t>>> by_domain,
+              std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>* pairs,
+              std::vector<std::string>* domains, std::string* error) {
+    const int64_t body = o.tokens - 1; // BOS first
     std::mt19937_64 rng(o.seed);
     // Candidates per domain, then taken round-robin so no domain fills all the pairs.
     std::vector<std::pair<std::string, std::vector<size_t>>> cand;
@@ -159,6 +174,7 @@ bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
     }
     return true;
 }
+} // namespace
 
 double target_attention_cds(const std::vector<int32_t>& s, const std::vector<float>& match_weight,
                             const LadmParams& p) {
@@ -339,9 +355,9 @@ bool evaluate_pairs(const EvalOptions& o,
 namespace {
 // EvalOptions::length_correlation: every document of the evaluation's side long enough for
 // LADM, cut at o.tokens, scored alone.
-bool score_lengths(const EvalOptions& o, const Tokenizer& tok, const LadmParams& p, EvalResult* res,
-                   std::string* error) {
-    const auto docs = eval_documents(o, tok);
+bool score_lengths(const EvalOptions& o, const Tokenizer& tok, const LadmParams& p,
+                   const std::map<std::string, std::vector<std::vector<int32_t>>>& docs,
+                   EvalResult* res, std::string* error) {
     std::vector<std::string> domains;
     for (const auto& [dom, _] : docs)
         domains.push_back(dom);
@@ -376,7 +392,8 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
     if (!tok) return false;
     std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>> pairs;
     std::vector<std::string> pair_domain;
-    if (!build_eval_pairs(o, *tok, &pairs, &pair_domain, error)) return false;
+    const auto docs = eval_documents(o, *tok); // read and tokenized once, for both uses
+    if (!pairs_of(o, *tok, docs, &pairs, &pair_domain, error)) return false;
     if (!evaluate_pairs(o, pairs, pair_domain, progress, res, error)) return false;
     // The model-free baseline on the same texts.
     std::vector<std::vector<Word>> words;
@@ -393,7 +410,7 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
     res->lexical_auc = roc_auc(res->lexical_coherent, res->lexical_spliced);
     res->lexical_auc_per_domain =
         roc_auc_per_group(res->lexical_coherent, res->lexical_spliced, res->domains);
-    if (o.length_correlation && !score_lengths(o, *tok, p, res, error)) return false;
+    if (o.length_correlation && !score_lengths(o, *tok, p, docs, res, error)) return false;
     res->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return true;
 }

@@ -89,6 +89,18 @@ bool train_calculator(const TrainOptions& o,
         }
         // 1. Text, split train / held-out by a hash of the path.
         const auto files = calculator_text_files(o.text_files);
+        for (const auto& k : o.leave_out) // a misspelt kind would leave out nothing
+            if (std::none_of(files.begin(), files.end(),
+                             [&](const std::string& f) { return text_domain(f) == k; })) {
+                std::set<std::string> kinds;
+                for (const auto& f : files)
+                    kinds.insert(text_domain(f));
+                *error = "--leave-out " + k + ": no training file is of that kind (kinds:";
+                for (const auto& n : kinds)
+                    *error += " " + n;
+                *error += ")";
+                return false;
+            }
         std::vector<std::string> train_text, held_text, train_kind;
         std::ofstream sources(dir / "training-sources.txt"); // exactly which text was used
         sources << "# split  bytes  path (train-calculator; held-out files are for evaluation)\n";
@@ -105,18 +117,6 @@ bool train_calculator(const TrainOptions& o,
             if (!held) train_kind.push_back(text_domain(f));
         }
         sources.close();
-        for (const auto& k : o.leave_out) // a misspelt kind would leave out nothing
-            if (std::none_of(files.begin(), files.end(),
-                             [&](const std::string& f) { return text_domain(f) == k; })) {
-                std::set<std::string> kinds;
-                for (const auto& f : files)
-                    kinds.insert(text_domain(f));
-                *error = "--leave-out " + k + ": no training file is of that kind (kinds:";
-                for (const auto& n : kinds)
-                    *error += " " + n;
-                *error += ")";
-                return false;
-            }
         if (train_text.empty() || held_text.empty()) {
             *error = "not enough training text (" + std::to_string(files.size()) + " files)";
             return false;
@@ -249,8 +249,8 @@ bool train_calculator(const TrainOptions& o,
         };
 
         const auto kinds = kind_groups(train_kind);
-        Batcher train_b{o, train_docs,      tok->bos_id(),
-                        V, &rare.doc_class, o.balance_kinds ? &kinds : nullptr},
+        const auto* by_kind = o.balance_kinds ? &kinds : nullptr;
+        Batcher train_b{o, train_docs, tok->bos_id(), V, &rare.doc_class, by_kind},
             held_b{o, held_docs, tok->bos_id(), V};
         const auto t0 = std::chrono::steady_clock::now();
         double window_loss = 0, window_retrieval = 0;

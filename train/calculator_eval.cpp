@@ -61,6 +61,25 @@ double recorded_held_out_fraction(const std::string& dir, double fallback) {
                : fallback;
 }
 
+bool model_never_saw(const std::string& dir, const std::string& kind) {
+    const auto left = recorded_leave_out(dir);
+    if (std::find(left.begin(), left.end(), kind) != left.end()) return true;
+    std::ifstream f(dir + "/training-sources.txt");
+    if (!f) return false; // not a model of train-calculator: unknown
+    bool any = false;
+    for (std::string line; std::getline(f, line);) {
+        if (line.empty() || line[0] == '#') continue;
+        std::istringstream ss(line);
+        std::string split, bytes, path;
+        ss >> split >> bytes;
+        std::getline(ss >> std::ws, path);
+        if (path.empty()) return false; // not the format train-calculator writes
+        any = true;
+        if (split == "train" && text_domain(path) == kind) return false;
+    }
+    return any;
+}
+
 std::vector<std::string> recorded_leave_out(const std::string& dir) {
     std::ifstream f(dir + "/config.json");
     const auto j = nlohmann::json::parse(f, nullptr, false);
@@ -73,8 +92,8 @@ std::vector<std::string> recorded_leave_out(const std::string& dir) {
     return out;
 }
 
-std::vector<int32_t> spliced_control(const std::vector<std::vector<int32_t>>& docs, size_t exclude,
-                                     int64_t tokens, std::mt19937_64& rng,
+std::vector<int32_t> spliced_control(const std::vector<const std::vector<int32_t>*>& docs,
+                                     size_t exclude, int64_t tokens, std::mt19937_64& rng,
                                      std::vector<size_t>* sources) {
     std::vector<int32_t> out;
     // Each piece from a different document while there are unused ones: two pieces of one
@@ -82,29 +101,44 @@ std::vector<int32_t> spliced_control(const std::vector<std::vector<int32_t>>& do
     std::vector<char> used(docs.size(), 0);
     size_t unused = 0;
     for (size_t j = 0; j < docs.size(); ++j)
-        unused += j != exclude && docs[j].size() >= 64;
+        unused += j != exclude && docs[j]->size() >= 64;
     if (unused == 0) return out;
     while (int64_t(out.size()) < tokens) {
         const size_t j = rng() % docs.size();
-        if (j == exclude || docs[j].size() < 64) continue;
+        const auto& d = *docs[j];
+        if (j == exclude || d.size() < 64) continue;
         if (unused > 0 && used[j]) continue;
         if (!used[j]) used[j] = 1, --unused;
-        const size_t len = std::min<size_t>(64 + rng() % 448, docs[j].size()); // < 512 tokens
-        const size_t start = rng() % (docs[j].size() - len + 1);
-        out.insert(out.end(), docs[j].begin() + long(start), docs[j].begin() + long(start + len));
+        const size_t len = std::min<size_t>(64 + rng() % 448, d.size()); // < 512 tokens
+        const size_t start = rng() % (d.size() - len + 1);
+        out.insert(out.end(), d.begin() + long(start), d.begin() + long(start + len));
         if (sources) sources->push_back(j);
     }
     out.resize(size_t(tokens));
     return out;
 }
 
-std::map<std::string, std::vector<std::vector<int32_t>>> eval_documents(const EvalOptions& o,
-                                                                        const Tokenizer& tok) {
+std::vector<int32_t> spliced_control(const std::vector<std::vector<int32_t>>& docs, size_t exclude,
+                                     int64_t tokens, std::mt19937_64& rng,
+                                     std::vector<size_t>* sources) {
+    std::vector<const std::vector<int32_t>*> ptrs;
+    for (const auto& d : docs)
+        ptrs.push_back(&d);
+    return spliced_control(ptrs, exclude, tokens, rng, sources);
+}
+
+namespace {
+// The files' documents by kind, tokenized without BOS: both sides of the split with
+// all_documents, else the held-out side (the training side with training_documents);
+// kind "" = every kind.
+std::map<std::string, std::vector<std::vector<int32_t>>> read_documents(const EvalOptions& o,
+                                                                        const Tokenizer& tok,
+                                                                        bool all_documents,
+                                                                        const std::string& kind) {
     std::map<std::string, std::vector<std::vector<int32_t>>> by_domain;
     for (const auto& f : calculator_text_files(o.text_files)) {
-        if (!o.all_documents && is_held_out(f, o.held_out_fraction) == o.training_documents)
-            continue;
-        if (!o.kind.empty() && text_domain(f) != o.kind) continue;
+        if (!all_documents && is_held_out(f, o.held_out_fraction) == o.training_documents) continue;
+        if (!kind.empty() && text_domain(f) != kind) continue;
         if (is_left_out(f, o.exclude_kinds)) continue;
         std::string text = read_text_file(f);
         if (text.size() < 200) continue;
@@ -113,11 +147,25 @@ std::map<std::string, std::vector<std::vector<int32_t>>> eval_documents(const Ev
     }
     return by_domain;
 }
+} // namespace
+
+std::map<std::string, std::vector<std::vector<int32_t>>> eval_documents(const EvalOptions& o,
+                                                                        const Tokenizer& tok) {
+    return read_documents(o, tok, o.all_documents, o.kind);
+}
+
+std::map<std::string, std::vector<std::vector<int32_t>>> control_documents(const EvalOptions& o,
+                                                                           const Tokenizer& tok) {
+    if (!o.unrelated_controls) return {};
+    return read_documents(o, tok, false, "");
+}
 
 namespace {
-// build_eval_pairs from documents already read (by_domain: eval_documents').
+// build_eval_pairs from documents already read (by_domain: eval_documents'; controls:
+// control_documents').
 bool pairs_of(const EvalOptions& o, const Tokenizer& tok,
               std::map<std::string, std::vector<std::vector<int32_t>>> by_domain,
+              const std::map<std::string, std::vector<std::vector<int32_t>>>& controls,
               std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>* pairs,
               std::vector<std::string>* domains, std::string* error);
 } // namespace
@@ -125,12 +173,14 @@ bool pairs_of(const EvalOptions& o, const Tokenizer& tok,
 bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
                       std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>* pairs,
                       std::vector<std::string>* domains, std::string* error) {
-    return pairs_of(o, tok, eval_documents(o, tok), pairs, domains, error);
+    return pairs_of(o, tok, eval_documents(o, tok), control_documents(o, tok), pairs, domains,
+                    error);
 }
 
 namespace {
 bool pairs_of(const EvalOptions& o, const Tokenizer& tok,
               std::map<std::string, std::vector<std::vector<int32_t>>> by_domain,
+              const std::map<std::string, std::vector<std::vector<int32_t>>>& controls,
               std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>* pairs,
               std::vector<std::string>* domains, std::string* error) {
     const int64_t body = o.tokens - 1; // BOS first
@@ -138,7 +188,7 @@ bool pairs_of(const EvalOptions& o, const Tokenizer& tok,
     // Candidates per domain, then taken round-robin so no domain fills all the pairs.
     std::vector<std::pair<std::string, std::vector<size_t>>> cand;
     for (auto& [dom, docs] : by_domain) {
-        if (docs.size() < 3) continue;
+        if (!o.unrelated_controls && docs.size() < 3) continue; // the one and 2 to splice
         std::vector<size_t> c;
         for (size_t i = 0; i < docs.size(); ++i)
             if (int64_t(docs[i].size()) >= body) c.push_back(i);
@@ -152,10 +202,20 @@ bool pairs_of(const EvalOptions& o, const Tokenizer& tok,
                 order.emplace_back(dom, c[r]), any = true;
         if (!any) break;
     }
+    // Unrelated controls: per kind, the documents of every other kind.
+    std::map<std::string, std::vector<const std::vector<int32_t>*>> unrelated;
+    if (o.unrelated_controls)
+        for (const auto& [dom, _] : cand)
+            for (const auto& [other, list] : controls)
+                if (other != dom)
+                    for (const auto& d : list)
+                        unrelated[dom].push_back(&d);
     for (const auto& [dom, i] : order) {
         const auto& docs = by_domain[dom];
-        const auto pieces = spliced_control(docs, i, body, rng);
-        if (pieces.empty()) continue; // no other document of 64+ tokens in the domain
+        const auto pieces = o.unrelated_controls
+                                ? spliced_control(unrelated[dom], unrelated[dom].size(), body, rng)
+                                : spliced_control(docs, i, body, rng);
+        if (pieces.empty()) continue; // no other document of 64+ tokens to splice
         std::vector<int32_t> coherent{tok.bos_id()}, spliced{tok.bos_id()};
         coherent.insert(coherent.end(), docs[i].begin(), docs[i].begin() + body);
         spliced.insert(spliced.end(), pieces.begin(), pieces.end());
@@ -166,10 +226,12 @@ bool pairs_of(const EvalOptions& o, const Tokenizer& tok,
         size_t n = 0;
         for (const auto& [_, d] : by_domain)
             n += d.size();
-        *error =
-            "no pairs: " + std::to_string(n) + (o.training_documents ? " training" : " held-out") +
-            (o.kind.empty() ? "" : " " + o.kind) + " documents; a pair needs one of " +
-            std::to_string(o.tokens) + " tokens and 2 more in its domain (try --tokens smaller)";
+        *error = "no pairs: " + std::to_string(n) +
+                 (o.training_documents ? " training" : " held-out") +
+                 (o.kind.empty() ? "" : " " + o.kind) + " documents; a pair needs one of " +
+                 std::to_string(o.tokens) + " tokens and " +
+                 (o.unrelated_controls ? "documents of other kinds" : "2 more in its domain") +
+                 " (try --tokens smaller)";
         return false;
     }
     return true;
@@ -393,7 +455,8 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
     std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>> pairs;
     std::vector<std::string> pair_domain;
     const auto docs = eval_documents(o, *tok); // read and tokenized once, for both uses
-    if (!pairs_of(o, *tok, docs, &pairs, &pair_domain, error)) return false;
+    if (!pairs_of(o, *tok, docs, control_documents(o, *tok), &pairs, &pair_domain, error))
+        return false;
     if (!evaluate_pairs(o, pairs, pair_domain, progress, res, error)) return false;
     // The model-free baseline on the same texts.
     std::vector<std::vector<Word>> words;
@@ -442,6 +505,8 @@ nlohmann::json eval_record(const EvalOptions& o, const EvalResult& r) {
         {"attention", o.target_attention ? "training targets" : "model"},
         {"kind", o.kind.empty() ? nlohmann::json("all") : nlohmann::json(o.kind)},
         {"ascii_punct", o.ascii_punct},
+        {"controls", o.unrelated_controls ? "spliced from documents of the other kinds"
+                                          : "spliced from other documents of the same kind"},
         {"documents_of_kind",
          o.all_documents ? "all (a kind the model never saw)" : "the chosen side of the split"},
         {"auc", r.auc},

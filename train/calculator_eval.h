@@ -50,6 +50,11 @@ struct EvalOptions {
     // `tokens`, and correlate CDS with length within each kind (Spearman): a score that
     // mostly follows length would rank long documents first whatever they hold.
     bool length_correlation = false;
+    // Controls spliced from documents of the *other* kinds of text (the chosen side of the
+    // split, whatever --kind says), as a curator's unrelated sources would be; false: from
+    // other documents of the coherent one's own kind, which share its vocabulary and
+    // boilerplate (the harder test, and the one where word counting fails).
+    bool unrelated_controls = false;
 };
 
 struct EvalResult {
@@ -84,6 +89,10 @@ struct EvalResult {
 std::vector<int32_t> spliced_control(const std::vector<std::vector<int32_t>>& docs, size_t exclude,
                                      int64_t tokens, std::mt19937_64& rng,
                                      std::vector<size_t>* sources = nullptr);
+// The same over documents held elsewhere (exclude: an index into docs, or docs.size()).
+std::vector<int32_t> spliced_control(const std::vector<const std::vector<int32_t>*>& docs,
+                                     size_t exclude, int64_t tokens, std::mt19937_64& rng,
+                                     std::vector<size_t>* sources = nullptr);
 
 class Tokenizer;
 
@@ -100,6 +109,10 @@ bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
 double recorded_held_out_fraction(const std::string& dir, double fallback);
 // The kinds train-calculator --leave-out kept out of the model in dir (config.json).
 std::vector<std::string> recorded_leave_out(const std::string& dir);
+// Whether the model in dir never trained on a document of `kind`: its config.json records
+// --leave-out kind, or its training-sources.txt lists files and no training file of that
+// kind (a model trained before the kind was added to the recipe). False when unknown.
+bool model_never_saw(const std::string& dir, const std::string& kind);
 
 // The CDS (one layer) of attention that does exactly what train-calculator's supervision
 // asks: each query i of a span puts match_weight[i] on every occurrence of its token
@@ -121,6 +134,11 @@ std::map<std::string, double> roc_auc_per_group(const std::vector<double>& pos,
 // applied), tokenized without BOS, by kind.
 std::map<std::string, std::vector<std::vector<int32_t>>> eval_documents(const EvalOptions& o,
                                                                         const Tokenizer& tok);
+// With o.unrelated_controls: the documents controls are spliced from — every kind's of the
+// chosen side of the split (the held-out one also for a left-out kind's pairs), whatever
+// o.kind; empty otherwise.
+std::map<std::string, std::vector<std::vector<int32_t>>> control_documents(const EvalOptions& o,
+                                                                           const Tokenizer& tok);
 
 // Scores given pairs (from build_eval_pairs, with their domains) with o.model_dir at
 // o.query_scale, using o.tokens and o.params: what evaluate_calculator does after building

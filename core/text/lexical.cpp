@@ -91,7 +91,26 @@ double lexical_dependency(const std::vector<Word>& words, const DocumentFrequenc
     return all > 0 ? far / all : 0.0;
 }
 
+const std::vector<PunctuationMapping>& ascii_punctuation_table() {
+    static const std::vector<PunctuationMapping> table = {
+        {0x2018, "'"},  {0x2019, "'"},  {0x201A, "'"},  {0x201B, "'"},   {0x2032, "'"},
+        {0x2035, "'"},  {0x2039, "'"},  {0x203A, "'"},  {0x201C, "\""},  {0x201D, "\""},
+        {0x201E, "\""}, {0x201F, "\""}, {0x2033, "\""}, {0x2036, "\""},  {0x00AB, "\""},
+        {0x00BB, "\""}, {0x2010, "-"},  {0x2011, "-"},  {0x2012, "-"},   {0x2013, "-"},
+        {0x2014, "-"},  {0x2015, "-"},  {0x2212, "-"},  {0x2026, "..."}, {0x00A0, " "},
+        {0x2002, " "},  {0x2003, " "},  {0x2007, " "},  {0x2009, " "},   {0x200A, " "},
+        {0x202F, " "},  {0x3000, " "},
+    };
+    return table;
+}
+
 std::string ascii_punctuation(std::string_view text) {
+    static const std::unordered_map<char32_t, const char*> to_ascii = [] {
+        std::unordered_map<char32_t, const char*> m;
+        for (const auto& [from, to] : ascii_punctuation_table())
+            m.emplace(from, to);
+        return m;
+    }();
     std::string out;
     out.reserve(text.size());
     for (size_t i = 0; i < text.size();) {
@@ -101,56 +120,9 @@ std::string ascii_punctuation(std::string_view text) {
             continue;
         }
         size_t j = i;
-        const char32_t c = utf8::next(text, j);
-        const char* to = nullptr;
-        switch (c) {
-        case 0x2018:
-        case 0x2019:
-        case 0x201A:
-        case 0x201B:
-        case 0x2032:
-        case 0x2035:
-        case 0x2039:
-        case 0x203A:
-            to = "'";
-            break;
-        case 0x201C:
-        case 0x201D:
-        case 0x201E:
-        case 0x201F:
-        case 0x2033:
-        case 0x2036:
-        case 0x00AB:
-        case 0x00BB:
-            to = "\"";
-            break;
-        case 0x2010:
-        case 0x2011:
-        case 0x2012:
-        case 0x2013:
-        case 0x2014:
-        case 0x2015:
-        case 0x2212:
-            to = "-";
-            break;
-        case 0x2026:
-            to = "...";
-            break;
-        case 0x00A0:
-        case 0x2002:
-        case 0x2003:
-        case 0x2007:
-        case 0x2009:
-        case 0x200A:
-        case 0x202F:
-        case 0x3000:
-            to = " ";
-            break;
-        default:
-            break;
-        }
-        if (to)
-            out += to;
+        const auto it = to_ascii.find(utf8::next(text, j));
+        if (it != to_ascii.end())
+            out += it->second;
         else
             out.append(text.substr(i, n));
         i += n;

@@ -52,4 +52,12 @@ double lexical_dependency(const std::vector<Word>& words, const DocumentFrequenc
 // not follow a text's quote style (eval-calculator --ascii-punct).
 std::string ascii_punctuation(std::string_view text);
 
+// The rule ascii_punctuation applies: each character and its ASCII replacement. The same
+// table becomes a SentencePiece normalization rule (ladm add-punctuation-rule).
+struct PunctuationMapping {
+    char32_t from;
+    const char* to;
+};
+const std::vector<PunctuationMapping>& ascii_punctuation_table();
+
 } // namespace ladm

@@ -637,6 +637,46 @@ void TestTrainRun::leaveOneKindOut() {
     e.pairs = 12;
     EvalResult held;
     if (evaluate_calculator(e, {}, &held, &err)) QVERIFY(held.pairs < 12);
+
+    // Controls from unrelated sources: every piece of the code pairs' controls comes from
+    // the held-out prose documents; by default they come from other code documents.
+    e.all_documents = true;
+    e.pairs = 6;
+    auto tok = Tokenizer::from_dir(o.out_dir, &err);
+    QVERIFY2(tok, err.c_str());
+    for (const bool unrelated : {false, true}) {
+        e.unrelated_controls = unrelated;
+        std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>> pairs;
+        std::vector<std::string> doms;
+        QVERIFY2(build_eval_pairs(e, *tok, &pairs, &doms, &err), err.c_str());
+        QCOMPARE(int(pairs.size()), 6);
+        for (const auto& [coherent, spliced] : pairs) {
+            QCOMPARE(spliced.size(), coherent.size());
+            const std::string text = tok->decode(spliced);
+            QCOMPARE(text.find("int ") != std::string::npos, !unrelated);
+            QCOMPARE(text.find("the value of") != std::string::npos, unrelated);
+        }
+        QCOMPARE(eval_record(e, er).at("controls").get<std::string>().find("other kinds") !=
+                     std::string::npos,
+                 unrelated);
+    }
+
+    // A model never saw a kind its config.json leaves out, or that its training-sources.txt
+    // has no training file of (a model trained before the kind joined the recipe).
+    QVERIFY(model_never_saw(o.out_dir, left));
+    const std::string prose = tmp.filePath("prose").toStdString();
+    QVERIFY(!model_never_saw(o.out_dir, prose));
+    const std::string older = tmp.filePath("older").toStdString();
+    QVERIFY(QDir().mkpath(QString::fromStdString(older)));
+    QVERIFY(!model_never_saw(older, left)); // nothing recorded: unknown
+    {
+        std::ofstream list(older + "/training-sources.txt");
+        list << "# split  bytes  path\n";
+        for (const auto& f : files)
+            if (f.find("/prose/") != std::string::npos) list << "train 100 " << f << "\n";
+    }
+    QVERIFY(model_never_saw(older, left));
+    QVERIFY(!model_never_saw(older, prose));
 }
 
 QTEST_GUILESS_MAIN(TestTrainRun)

@@ -15,8 +15,8 @@ const char* kHelp =
     R"(usage: ladm eval-calculator --model DIR [--pairs N] [--tokens N] [--span C] [--seed N]
                             [--held-out F] [--query-scale X] [--training-documents]
                             [--target-attention] [--kind KIND | --leave-out KIND]
-                            [--ascii-punct] [--lengths]
-                            [--text FILE]...
+                            [--controls same-kind|other-kinds] [--ascii-punct]
+                            [--lengths] [--text FILE]...
 
 Scores held-out documents (the hash split train-calculator used: --held-out defaults to
 the share recorded in DIR/config.json by train-calculator, else 0.10)
@@ -35,11 +35,14 @@ asks for (each query on earlier occurrences of its token, weighted by rarity, el
 the recipe recorded in DIR/config.json) instead of the model's: the recipe's ceiling.
 --kind KIND: pairs of that kind of text only (Licenses, Changelogs, C-headers, Python,
 Python-docs, Perl-docs, Git-docs, Info-manuals, or the folder of --text files).
---leave-out KIND: pairs of KIND from all its documents, for a model trained with
-train-calculator --leave-out KIND (checked against DIR/config.json): how the model does
-on a kind of text it never saw. When DIR holds no finished run (no DIR/training.json),
+--leave-out KIND: pairs of KIND from all its documents, for a model that never saw KIND
+(DIR/config.json records train-calculator --leave-out KIND, or DIR/training-sources.txt
+lists no training file of KIND): how the model does on a kind of text it never saw. When DIR holds no finished run (no DIR/training.json),
 one is trained first with the default recipe and --leave-out KIND (about as long as
 train-calculator; it resumes from DIR/train-state when stopped).
+--controls other-kinds: controls spliced from held-out documents of the other kinds
+instead (unrelated sources, as in a curator's mixed corpus); same-kind (the default)
+shares the coherent document's vocabulary and boilerplate and is the harder test.
 --ascii-punct: typographic quotes, dashes, ellipses and Unicode spaces as ASCII before
 tokenizing; run with and without it to see whether CDS follows a text's quote style.
 --lengths: also score every document of the evaluated side (and kind) long enough for
@@ -54,7 +57,7 @@ Hanley-McNeil standard error.
 int cmd_eval_calculator(const std::vector<std::string>& argv) {
     Args a(argv, {"help", "training-documents", "target-attention", "ascii-punct", "lengths"},
            {"model", "pairs", "tokens", "span", "seed", "held-out", "text", "query-scale", "kind",
-            "leave-out"});
+            "leave-out", "controls"});
     if (a.flag("help")) {
         std::cout << kHelp;
         return kOk;
@@ -72,6 +75,14 @@ int cmd_eval_calculator(const std::vector<std::string>& argv) {
     o.ascii_punct = a.flag("ascii-punct");
     o.length_correlation = a.flag("lengths");
     if (auto k = a.get("kind")) o.kind = *k;
+    if (auto c = a.get("controls")) {
+        if (*c != "same-kind" && *c != "other-kinds") {
+            std::cerr << "ladm eval-calculator: --controls takes same-kind or other-kinds, not '"
+                      << *c << "'\n";
+            return kUsage;
+        }
+        o.unrelated_controls = *c == "other-kinds";
+    }
     try {
         if (auto v = a.get("pairs")) o.pairs = std::stoi(*v);
         if (auto v = a.get("tokens")) o.tokens = std::stoi(*v);
@@ -101,12 +112,14 @@ int cmd_eval_calculator(const std::vector<std::string>& argv) {
             if (!a.get("held-out"))
                 o.held_out_fraction = recorded_held_out_fraction(o.model_dir, o.held_out_fraction);
         }
-        const auto left = recorded_leave_out(o.model_dir);
-        if (std::find(left.begin(), left.end(), *k) == left.end()) {
+        if (!model_never_saw(o.model_dir, *k)) {
             std::cerr << "ladm eval-calculator: the model in " << o.model_dir
                       << " was not trained without " << *k
                       << " (its config.json records no --leave-out " << *k
-                      << "); train one with ladm train-calculator --leave-out " << *k << "\n";
+                      << " and its training-sources.txt lists " << *k
+                      << " training files, or is missing); train one with ladm "
+                         "train-calculator --leave-out "
+                      << *k << "\n";
             return kFailure;
         }
         o.kind = *k;

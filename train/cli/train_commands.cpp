@@ -10,6 +10,8 @@ const std::vector<Command>& train_commands() {
          cmd_eval_calculator},
         {"calibrate-calculator", "choose the attention temperature on training documents",
          cmd_calibrate_calculator},
+        {"add-punctuation-rule", "give a SentencePiece tokenizer the ASCII punctuation rule",
+         cmd_add_punctuation_rule},
     };
     return commands;
 }

@@ -5,6 +5,7 @@
 #   scripts/fuzz.sh TARGET [SECONDS]    one target (default 600 s)
 #   scripts/fuzz.sh all SECONDS         every target for SECONDS each
 # Targets: safetensors checkpoint tokenizer_json sentencepiece jsonl_record compressed cache
+# run_params sp_normalizer
 # New inputs go to build-fuzz/corpus/TARGET (the committed seeds in tests/fuzz/corpus stay
 # as they are); a crash leaves build-fuzz/crashes/TARGET-crash-*. Minimise it
 # (build-fuzz/tests/fuzz/fuzz_TARGET -minimize_crash=1 FILE), fix the bug, and commit the
@@ -22,7 +23,8 @@ if ((${#missing[@]})); then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-ALL=(safetensors checkpoint tokenizer_json sentencepiece jsonl_record compressed cache)
+ALL=(safetensors checkpoint tokenizer_json sentencepiece jsonl_record compressed cache run_params
+     sp_normalizer)
 BUILD=${FUZZ_BUILD_DIR:-build-fuzz}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 cmake -S . -B "$BUILD" -G Ninja -DLADM_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -45,5 +47,6 @@ for t in "${targets[@]}"; do
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
     "$BUILD/tests/fuzz/fuzz_$t" -max_total_time="$secs" -print_final_stats=1 -timeout=20 \
     -rss_limit_mb=4096 -artifact_prefix="$BUILD/crashes/$t-" \
-    "$BUILD/corpus/$t" "tests/fuzz/corpus/$t" "tests/fuzz/crashes/$t"
+    "$BUILD/corpus/$t" "tests/fuzz/corpus/$t" \
+    $([[ -d tests/fuzz/crashes/$t ]] && echo "tests/fuzz/crashes/$t")
 done

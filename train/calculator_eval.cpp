@@ -170,11 +170,24 @@ bool pairs_of(const EvalOptions& o, const Tokenizer& tok,
               std::vector<std::string>* domains, std::string* error);
 } // namespace
 
+namespace {
+using Documents = std::map<std::string, std::vector<std::vector<int32_t>>>;
+// The documents controls are spliced from: docs itself when it already holds every kind of
+// the side control_documents reads, else those read into *storage.
+const Documents& controls_for(const EvalOptions& o, const Tokenizer& tok, const Documents& docs,
+                              Documents* storage) {
+    if (o.unrelated_controls && o.kind.empty() && !o.all_documents) return docs;
+    *storage = control_documents(o, tok);
+    return *storage;
+}
+} // namespace
+
 bool build_eval_pairs(const EvalOptions& o, const Tokenizer& tok,
                       std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>* pairs,
                       std::vector<std::string>* domains, std::string* error) {
-    return pairs_of(o, tok, eval_documents(o, tok), control_documents(o, tok), pairs, domains,
-                    error);
+    const auto docs = eval_documents(o, tok);
+    Documents storage;
+    return pairs_of(o, tok, docs, controls_for(o, tok, docs, &storage), pairs, domains, error);
 }
 
 namespace {
@@ -455,7 +468,9 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
     std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>> pairs;
     std::vector<std::string> pair_domain;
     const auto docs = eval_documents(o, *tok); // read and tokenized once, for both uses
-    if (!pairs_of(o, *tok, docs, control_documents(o, *tok), &pairs, &pair_domain, error))
+    Documents storage;
+    if (!pairs_of(o, *tok, docs, controls_for(o, *tok, docs, &storage), &pairs, &pair_domain,
+                  error))
         return false;
     if (!evaluate_pairs(o, pairs, pair_domain, progress, res, error)) return false;
     // The model-free baseline on the same texts.

@@ -661,6 +661,25 @@ void TestTrainRun::leaveOneKindOut() {
                  unrelated);
     }
 
+    // Every kind at once (the held-out side): each control is made of the other kind only.
+    const bool code_held_out = std::any_of(files.begin(), files.end(), [](const std::string& f) {
+        return f.find("/code/") != std::string::npos && is_held_out(f, 0.3);
+    });
+    if (code_held_out) {
+        EvalOptions all = e;
+        all.kind.clear();
+        all.all_documents = false;
+        std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>> pairs;
+        std::vector<std::string> doms;
+        QVERIFY2(build_eval_pairs(all, *tok, &pairs, &doms, &err), err.c_str());
+        for (size_t k = 0; k < pairs.size(); ++k) {
+            const std::string text = tok->decode(pairs[k].second);
+            const bool code = doms[k] == left;
+            QCOMPARE(text.find("int ") != std::string::npos, !code);
+            QCOMPARE(text.find("the value of") != std::string::npos, code);
+        }
+    }
+
     // A model never saw a kind its config.json leaves out, or that its training-sources.txt
     // has no training file of (a model trained before the kind joined the recipe).
     QVERIFY(model_never_saw(o.out_dir, left));

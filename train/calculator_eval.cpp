@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -78,6 +79,16 @@ bool model_never_saw(const std::string& dir, const std::string& kind) {
         if (split == "train" && text_domain(path) == kind) return false;
     }
     return any;
+}
+
+bool leave_out_needs_training(const std::string& dir) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const bool has_model = fs::exists(dir + "/model.safetensors", ec) ||
+                           fs::exists(dir + "/model.safetensors.index.json", ec);
+    const bool unfinished =
+        fs::exists(dir + "/train-state", ec) && !fs::exists(dir + "/training.json", ec);
+    return !has_model || unfinished;
 }
 
 std::vector<std::string> recorded_leave_out(const std::string& dir) {

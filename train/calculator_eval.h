@@ -113,6 +113,10 @@ std::vector<std::string> recorded_leave_out(const std::string& dir);
 // --leave-out kind, or its training-sources.txt lists files and no training file of that
 // kind (a model trained before the kind was added to the recipe). False when unknown.
 bool model_never_saw(const std::string& dir, const std::string& kind);
+// Whether eval-calculator --leave-out trains DIR first: it holds no model, or an unfinished
+// run (DIR/train-state without DIR/training.json, which training resumes). A model without
+// training.json (copied, or made elsewhere) is loaded as it is, never trained over.
+bool leave_out_needs_training(const std::string& dir);
 
 // The CDS (one layer) of attention that does exactly what train-calculator's supervision
 // asks: each query i of a span puts match_weight[i] on every occurrence of its token

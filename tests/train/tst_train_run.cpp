@@ -696,6 +696,19 @@ void TestTrainRun::leaveOneKindOut() {
     }
     QVERIFY(model_never_saw(older, left));
     QVERIFY(!model_never_saw(older, prose));
+
+    // eval-calculator --leave-out trains only where there is no model or an unfinished run:
+    // a finished run, or a model copied without its training.json, is loaded as it is.
+    QVERIFY(leave_out_needs_training(o.out_dir));          // train-state, no training.json yet
+    std::ofstream(o.out_dir + "/training.json") << "{}\n"; // as train-calculator writes last
+    QVERIFY(!leave_out_needs_training(o.out_dir));
+    QVERIFY(leave_out_needs_training(older)); // no model
+    for (const char* f : {"/model.safetensors", "/config.json"})
+        QVERIFY(
+            QFile::copy(QString::fromStdString(o.out_dir + f), QString::fromStdString(older + f)));
+    QVERIFY(!leave_out_needs_training(older));
+    QVERIFY(QDir().mkpath(QString::fromStdString(older + "/train-state")));
+    QVERIFY(leave_out_needs_training(older)); // a stopped run: resumed
 }
 
 QTEST_GUILESS_MAIN(TestTrainRun)

@@ -37,9 +37,11 @@ the recipe recorded in DIR/config.json) instead of the model's: the recipe's cei
 Python-docs, Perl-docs, Git-docs, Info-manuals, or the folder of --text files).
 --leave-out KIND: pairs of KIND from all its documents, for a model that never saw KIND
 (DIR/config.json records train-calculator --leave-out KIND, or DIR/training-sources.txt
-lists no training file of KIND): how the model does on a kind of text it never saw. When DIR holds no finished run (no DIR/training.json),
-one is trained first with the default recipe and --leave-out KIND (about as long as
-train-calculator; it resumes from DIR/train-state when stopped).
+lists no training file of KIND): how the model does on a kind of text it never saw.
+When DIR holds no model, or an unfinished run (DIR/train-state without
+DIR/training.json), one is trained first with the default recipe and --leave-out KIND
+(about as long as train-calculator; resumed from DIR/train-state when stopped); a model
+without training.json is loaded as it is.
 --controls other-kinds: controls spliced from held-out documents of the other kinds
 instead (unrelated sources, as in a curator's mixed corpus); same-kind (the default)
 shares the coherent document's vocabulary and boilerplate and is the harder test.
@@ -98,9 +100,7 @@ int cmd_eval_calculator(const std::vector<std::string>& argv) {
         return kUsage;
     }
     if (auto k = a.get("leave-out")) {
-        // trains or loads: without a finished run in DIR (its training.json), train one
-        // without KIND first (resuming DIR/train-state if there is one)
-        if (!std::filesystem::exists(o.model_dir + "/training.json")) {
+        if (leave_out_needs_training(o.model_dir)) {
             std::cerr << "ladm eval-calculator: no finished model in " << o.model_dir
                       << "; training one without " << *k << " (ladm train-calculator --out "
                       << o.model_dir << " --leave-out " << *k << ")\n";

@@ -90,11 +90,17 @@ bool add_punctuation_rule(const std::string& model_dir, PunctuationRuleResult* r
     if (!run_spm_train("--input=input.txt --model_prefix=rule --model_type=char"
                        " --vocab_size=64 --hard_vocab_limit=false"
                        " --normalization_rule_tsv=rule.tsv --minloglevel=2",
-                       (work / "spm_train.log").string(), work.string(), error))
+                       (work / "spm_train.log").string(), work.string(), error)) {
+        // the work folder (and the log the error names) is removed on return: keep its text
+        std::string log;
+        read_file(work / "spm_train.log", &log);
+        *error = model_path.string() + ": compiling the rule: " + *error +
+                 (log.empty() ? std::string() : ":\n" + log);
         return false;
+    }
     std::string donor, spliced;
     if (!read_file(work / "rule.model", &donor)) {
-        *error = (work / "rule.model").string() + ": spm_train wrote no model";
+        *error = model_path.string() + ": compiling the rule: spm_train wrote no model";
         return false;
     }
     if (!splice_normalizer(model, donor, &spliced, error)) {

@@ -85,10 +85,9 @@ void write_bytes_field(uint32_t number, std::string_view value, std::string* out
     out->append(value);
 }
 
-// The normalizer_spec payload of a ModelProto ("" when it has none); false when malformed.
-bool normalizer_of(std::string_view model, std::vector<Field>* spec) {
-    std::vector<Field> top;
-    if (!parse_fields(model, &top)) return false;
+// The fields of the normalizer_spec among a ModelProto's top-level fields (none when it
+// has none); false when malformed.
+bool normalizer_of(const std::vector<Field>& top, std::vector<Field>* spec) {
     for (const auto& f : top)
         if (f.number == kNormalizerSpec) {
             spec->clear();
@@ -97,12 +96,17 @@ bool normalizer_of(std::string_view model, std::vector<Field>* spec) {
     return true;
 }
 
+bool normalizer_of(std::string_view model, std::vector<Field>* spec) {
+    std::vector<Field> top;
+    return parse_fields(model, &top) && normalizer_of(top, spec);
+}
+
 } // namespace
 
 bool splice_normalizer(std::string_view model, std::string_view donor, std::string* out,
                        std::string* error) {
     std::vector<Field> top, donor_spec, model_spec;
-    if (!parse_fields(model, &top) || !normalizer_of(model, &model_spec)) {
+    if (!parse_fields(model, &top) || !normalizer_of(top, &model_spec)) {
         *error = "not a SentencePiece model (malformed protocol buffer)";
         return false;
     }

@@ -4,7 +4,6 @@
 #include "train/cli/train_commands.h"
 
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 

@@ -1,5 +1,6 @@
 #include "train/calculator_eval.h"
 
+#include "core/corpus/jsonl_writer.h"
 #include "core/corpus/source_text.h"
 #include "core/curate/score_table.h"
 #include "core/model/engine.h"
@@ -469,6 +470,38 @@ bool score_lengths(const EvalOptions& o, const Tokenizer& tok, const LadmParams&
 }
 } // namespace
 
+namespace {
+// EvalOptions::pairs_out: both sides of every pair, decoded, with their scores.
+bool write_pairs(const std::string& path, const Tokenizer& tok,
+                 const std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>& pairs,
+                 const EvalResult& r, std::string* error) {
+    auto w = JsonlWriter::open(path, error);
+    if (!w) return false;
+    for (size_t k = 0; k < pairs.size(); ++k)
+        for (const bool coherent : {true, false}) {
+            const std::string side = coherent ? "coherent" : "spliced";
+            const nlohmann::json rec = {
+                {"id", "pair-" + std::to_string(k) + "-" + side},
+                {"text", tok.decode(coherent ? pairs[k].first : pairs[k].second)},
+                {"side", side},
+                {"pair", k},
+                {"domain", r.domains[k]},
+                {"cds", coherent ? r.coherent[k] : r.spliced[k]},
+                {"lexical", coherent ? r.lexical_coherent[k] : r.lexical_spliced[k]}};
+            if (!w->write_line(
+                    rec.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))) {
+                *error = w->error();
+                return false;
+            }
+        }
+    if (!w->close()) {
+        *error = w->error();
+        return false;
+    }
+    return true;
+}
+} // namespace
+
 bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int)>& progress,
                          EvalResult* res, std::string* error) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -499,6 +532,7 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
     res->lexical_auc = roc_auc(res->lexical_coherent, res->lexical_spliced);
     res->lexical_auc_per_domain =
         roc_auc_per_group(res->lexical_coherent, res->lexical_spliced, res->domains);
+    if (!o.pairs_out.empty() && !write_pairs(o.pairs_out, *tok, pairs, *res, error)) return false;
     if (o.length_correlation && !score_lengths(o, *tok, p, docs, res, error)) return false;
     res->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return true;

@@ -55,6 +55,10 @@ struct EvalOptions {
     // other documents of the coherent one's own kind, which share its vocabulary and
     // boilerplate (the harder test, and the one where word counting fails).
     bool unrelated_controls = false;
+    // When set: every pair's two texts written to this .jsonl (.gz, .zst) file as records
+    // {"id", "text", "side", "pair", "domain", "cds", "lexical"}, a corpus to open in the
+    // app or `ladm show`, so what a pair's scores come from can be looked at.
+    std::string pairs_out;
 };
 
 struct EvalResult {

@@ -336,6 +336,41 @@ void TestTrainRun::trainExportResume() {
         QCOMPARE(ar.coherent, er.coherent);
         QCOMPARE(eval_record(ap, ar).at("ascii_punct").get<bool>(), true);
     }
+    // --write-pairs: both texts of every pair, with the scores printed, one record each
+    {
+        EvalOptions w = eo2;
+        w.pairs_out = tmp.filePath("pairs.jsonl").toStdString();
+        EvalResult wr;
+        QVERIFY2(evaluate_calculator(w, {}, &wr, &err), err.c_str());
+        QCOMPARE(wr.coherent, er.coherent);
+        auto tok = Tokenizer::from_dir(o.out_dir, &err);
+        QVERIFY2(tok, err.c_str());
+        std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>> pairs;
+        std::vector<std::string> doms;
+        QVERIFY2(build_eval_pairs(eo2, *tok, &pairs, &doms, &err), err.c_str());
+        std::ifstream in(w.pairs_out);
+        std::string line;
+        std::vector<nlohmann::json> recs;
+        while (std::getline(in, line))
+            recs.push_back(nlohmann::json::parse(line));
+        QCOMPARE(recs.size(), 2 * pairs.size());
+        for (size_t k = 0; k < pairs.size(); ++k) {
+            const auto& c = recs[2 * k];
+            const auto& s = recs[2 * k + 1];
+            QCOMPARE(c.at("id").get<std::string>(), "pair-" + std::to_string(k) + "-coherent");
+            QCOMPARE(s.at("side").get<std::string>(), std::string("spliced"));
+            QCOMPARE(c.at("text").get<std::string>(), tok->decode(pairs[k].first));
+            QCOMPARE(s.at("text").get<std::string>(), tok->decode(pairs[k].second));
+            QCOMPARE(c.at("domain").get<std::string>(), doms[k]);
+            QCOMPARE(c.at("cds").get<double>(), er.coherent[k]);
+            QCOMPARE(s.at("cds").get<double>(), er.spliced[k]);
+            QCOMPARE(s.at("lexical").get<double>(), er.lexical_spliced[k]);
+        }
+        // a file that cannot be written is an error naming it
+        w.pairs_out = tmp.filePath("no/such/folder/pairs.jsonl").toStdString();
+        QVERIFY(!evaluate_calculator(w, {}, &wr, &err));
+        QVERIFY2(err.find("no/such/folder/pairs.jsonl") != std::string::npos, err.c_str());
+    }
     // CDS against length (--lengths): every document of the evaluated side long enough for
     // LADM, cut at --tokens, scored alone as the engine scores it
     {

@@ -15,7 +15,7 @@ const char* kHelp =
                             [--held-out F] [--query-scale X] [--training-documents]
                             [--target-attention] [--kind KIND | --leave-out KIND]
                             [--controls same-kind|other-kinds] [--ascii-punct]
-                            [--lengths] [--text FILE]...
+                            [--lengths] [--write-pairs FILE] [--text FILE]...
 
 Scores held-out documents (the hash split train-calculator used: --held-out defaults to
 the share recorded in DIR/config.json by train-calculator, else 0.10)
@@ -49,6 +49,10 @@ tokenizing; run with and without it to see whether CDS follows a text's quote st
 --lengths: also score every document of the evaluated side (and kind) long enough for
 LADM, cut at --tokens, and print Spearman's rho of CDS against length within each kind
 ("cds_vs_length"): whether the score mostly follows length.
+--write-pairs FILE: both texts of every pair to FILE (.jsonl, .jsonl.gz or .jsonl.zst),
+one record each: id (pair-K-coherent, pair-K-spliced), text, side, pair, domain, cds and
+lexical, the two scores printed; open it in the app or with ladm show to see what a
+pair's far attention joins.
 "lexical_baseline" is a model-free score on the same pairs: the IDF-weighted share of
 words whose previous occurrence lies more than 3,000 characters back. "auc_se" is the
 Hanley-McNeil standard error.
@@ -58,7 +62,7 @@ Hanley-McNeil standard error.
 int cmd_eval_calculator(const std::vector<std::string>& argv) {
     Args a(argv, {"help", "training-documents", "target-attention", "ascii-punct", "lengths"},
            {"model", "pairs", "tokens", "span", "seed", "held-out", "text", "query-scale", "kind",
-            "leave-out", "controls"});
+            "leave-out", "controls", "write-pairs"});
     if (a.flag("help")) {
         std::cout << kHelp;
         return kOk;
@@ -76,6 +80,7 @@ int cmd_eval_calculator(const std::vector<std::string>& argv) {
     o.ascii_punct = a.flag("ascii-punct");
     o.length_correlation = a.flag("lengths");
     if (auto k = a.get("kind")) o.kind = *k;
+    if (auto w = a.get("write-pairs")) o.pairs_out = *w;
     if (auto c = a.get("controls")) {
         if (*c != "same-kind" && *c != "other-kinds") {
             std::cerr << "ladm eval-calculator: --controls takes same-kind or other-kinds, not '"

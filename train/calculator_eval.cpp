@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
@@ -472,11 +473,9 @@ bool score_lengths(const EvalOptions& o, const Tokenizer& tok, const LadmParams&
 
 namespace {
 // EvalOptions::pairs_out: both sides of every pair, decoded, with their scores.
-bool write_pairs(const std::string& path, const Tokenizer& tok,
+bool write_pairs(JsonlWriter* w, const Tokenizer& tok,
                  const std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>& pairs,
                  const EvalResult& r, std::string* error) {
-    auto w = JsonlWriter::open(path, error);
-    if (!w) return false;
     for (size_t k = 0; k < pairs.size(); ++k)
         for (const bool coherent : {true, false}) {
             const std::string side = coherent ? "coherent" : "spliced";
@@ -516,6 +515,9 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
     if (!pairs_of(o, *tok, docs, controls_for(o, *tok, docs, &storage), &pairs, &pair_domain,
                   error))
         return false;
+    // Opened before the pairs are scored, so a path that cannot be written fails at once.
+    std::unique_ptr<JsonlWriter> pairs_out;
+    if (!o.pairs_out.empty() && !(pairs_out = JsonlWriter::open(o.pairs_out, error))) return false;
     if (!evaluate_pairs(o, pairs, pair_domain, progress, res, error)) return false;
     // The model-free baseline on the same texts.
     std::vector<std::vector<Word>> words;
@@ -532,7 +534,7 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
     res->lexical_auc = roc_auc(res->lexical_coherent, res->lexical_spliced);
     res->lexical_auc_per_domain =
         roc_auc_per_group(res->lexical_coherent, res->lexical_spliced, res->domains);
-    if (!o.pairs_out.empty() && !write_pairs(o.pairs_out, *tok, pairs, *res, error)) return false;
+    if (pairs_out && !write_pairs(pairs_out.get(), *tok, pairs, *res, error)) return false;
     if (o.length_correlation && !score_lengths(o, *tok, p, docs, res, error)) return false;
     res->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return true;

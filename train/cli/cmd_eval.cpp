@@ -51,8 +51,10 @@ LADM, cut at --tokens, and print Spearman's rho of CDS against length within eac
 ("cds_vs_length"): whether the score mostly follows length.
 --write-pairs FILE: both texts of every pair to FILE (.jsonl, .jsonl.gz or .jsonl.zst),
 one record each: id (pair-K-coherent, pair-K-spliced), text, side, pair, domain, cds and
-lexical, the two scores printed; open it in the app or with ladm show to see what a
-pair's far attention joins.
+lexical (the two scores printed). To see what a pair's far attention joins, score it
+(ladm score --model DIR --domain-key domain --cache DB FILE) and run ladm show ID --cache
+DB --model DIR, or open it in the app; re-tokenized, a text can differ by a few tokens
+from the pair, and its CDS slightly.
 "lexical_baseline" is a model-free score on the same pairs: the IDF-weighted share of
 words whose previous occurrence lies more than 3,000 characters back. "auc_se" is the
 Hanley-McNeil standard error.

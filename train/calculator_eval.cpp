@@ -473,15 +473,16 @@ bool score_lengths(const EvalOptions& o, const Tokenizer& tok, const LadmParams&
 
 namespace {
 // EvalOptions::pairs_out: both sides of every pair, decoded, with their scores.
-bool write_pairs(JsonlWriter* w, const Tokenizer& tok,
-                 const std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>& pairs,
-                 const EvalResult& r, std::string* error) {
-    for (size_t k = 0; k < pairs.size(); ++k)
+// texts: the pairs' decoded texts, coherent then spliced for each pair. *error: why the
+// file is incomplete, if it is.
+void write_pairs(JsonlWriter* w, const std::vector<std::string>& texts, const EvalResult& r,
+                 std::string* error) {
+    for (size_t k = 0; 2 * k + 1 < texts.size(); ++k)
         for (const bool coherent : {true, false}) {
             const std::string side = coherent ? "coherent" : "spliced";
             const nlohmann::json rec = {
                 {"id", "pair-" + std::to_string(k) + "-" + side},
-                {"text", tok.decode(coherent ? pairs[k].first : pairs[k].second)},
+                {"text", texts[2 * k + (coherent ? 0 : 1)]},
                 {"side", side},
                 {"pair", k},
                 {"domain", r.domains[k]},
@@ -490,19 +491,16 @@ bool write_pairs(JsonlWriter* w, const Tokenizer& tok,
             if (!w->write_line(
                     rec.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))) {
                 *error = w->error();
-                return false;
+                return;
             }
         }
-    if (!w->close()) {
-        *error = w->error();
-        return false;
-    }
-    return true;
+    if (!w->close()) *error = w->error();
 }
 } // namespace
 
 bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int)>& progress,
                          EvalResult* res, std::string* error) {
+    *res = EvalResult{}; // filled afresh, also when a result is reused
     const auto t0 = std::chrono::steady_clock::now();
     LadmParams p;
     if (!ladm_params_for(o, &p, error)) return false; // before reading any text
@@ -522,9 +520,10 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
     // The model-free baseline on the same texts.
     std::vector<std::vector<Word>> words;
     DocumentFrequencies df;
+    std::vector<std::string> texts; // decoded once, for the words and --write-pairs
     for (const auto& [c, s] : pairs)
         for (const auto* ids : {&c, &s})
-            df.add(words.emplace_back(words_of(tok->decode(*ids))));
+            df.add(words.emplace_back(words_of(texts.emplace_back(tok->decode(*ids)))));
     for (size_t k = 0; k < pairs.size(); ++k) {
         res->lexical_coherent.push_back(
             lexical_dependency(words[2 * k], df, res->lexical_distance));
@@ -534,7 +533,8 @@ bool evaluate_calculator(const EvalOptions& o, const std::function<void(int, int
     res->lexical_auc = roc_auc(res->lexical_coherent, res->lexical_spliced);
     res->lexical_auc_per_domain =
         roc_auc_per_group(res->lexical_coherent, res->lexical_spliced, res->domains);
-    if (pairs_out && !write_pairs(pairs_out.get(), *tok, pairs, *res, error)) return false;
+    if (pairs_out) // the scores are kept whatever the write does
+        write_pairs(pairs_out.get(), texts, *res, &res->pairs_out_error);
     if (o.length_correlation && !score_lengths(o, *tok, p, docs, res, error)) return false;
     res->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return true;

@@ -56,8 +56,10 @@ struct EvalOptions {
     // boilerplate (the harder test, and the one where word counting fails).
     bool unrelated_controls = false;
     // When set: every pair's two texts written to this .jsonl (.gz, .zst) file as records
-    // {"id", "text", "side", "pair", "domain", "cds", "lexical"}, a corpus to open in the
-    // app or `ladm show`, so what a pair's scores come from can be looked at.
+    // {"id", "text", "side", "pair", "domain", "cds", "lexical"}, a corpus to score and
+    // look at (ladm score, ladm show), to see what a pair's scores come from. Opened before
+    // scoring (a bad path fails at once); a later write error goes to
+    // EvalResult::pairs_out_error and the scores are kept.
     std::string pairs_out;
 };
 
@@ -83,6 +85,7 @@ struct EvalResult {
     std::vector<std::string> length_domains;
     std::vector<int64_t> length_tokens;
     std::vector<double> length_cds;
+    std::string pairs_out_error; // EvalOptions::pairs_out could not be written in full
     double seconds = 0;
 };
 

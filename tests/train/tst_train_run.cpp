@@ -365,7 +365,15 @@ void TestTrainRun::trainExportResume() {
             QCOMPARE(c.at("cds").get<double>(), er.coherent[k]);
             QCOMPARE(s.at("cds").get<double>(), er.spliced[k]);
             QCOMPARE(s.at("lexical").get<double>(), er.lexical_spliced[k]);
+            QCOMPARE(c.at("lexical").get<double>(), er.lexical_coherent[k]);
         }
+        QVERIFY(wr.pairs_out_error.empty());
+        // a write that fails after scoring keeps the scores and says why, naming the file
+        w.pairs_out = "/dev/full";
+        QVERIFY2(evaluate_calculator(w, {}, &wr, &err), err.c_str());
+        QCOMPARE(wr.coherent, er.coherent);
+        QVERIFY2(wr.pairs_out_error.find("/dev/full") != std::string::npos,
+                 wr.pairs_out_error.c_str());
         // a file that cannot be written is an error naming it
         w.pairs_out = tmp.filePath("no/such/folder/pairs.jsonl").toStdString();
         QVERIFY(!evaluate_calculator(w, {}, &wr, &err));

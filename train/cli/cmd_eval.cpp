@@ -149,6 +149,10 @@ int cmd_eval_calculator(const std::vector<std::string>& argv) {
     nlohmann::json j = eval_record(o, r);
     j["seconds"] = r.seconds;
     std::cout << j.dump(2) << "\n";
+    if (!r.pairs_out_error.empty()) {
+        std::cerr << "ladm eval-calculator: --write-pairs: " << r.pairs_out_error << "\n";
+        return kFailure;
+    }
     return kOk;
 }
 

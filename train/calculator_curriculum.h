@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <iosfwd>
 #include <random>
 #include <string>
 #include <vector>
@@ -107,6 +108,14 @@ struct TokenRarity {
 TokenRarity token_rarity(const TrainOptions& o, const std::vector<std::vector<int32_t>>& docs,
                          const std::vector<std::string>& kinds, int32_t vocab,
                          const std::vector<uint8_t>& never_match = {});
+
+// The tokenizer's training text, at most `bytes` of it: pieces of up to 4,000 bytes cut on
+// whole characters, one "sentence" a line with the newlines made spaces. by_kind false:
+// from the documents in their order until the budget is spent (the bundled model's
+// tokenizer: mostly changelogs, some C headers); true: each kind (kinds[i] is docs[i]'s)
+// gets an equal share, so every kind has pieces whatever the order of the files.
+void write_tokenizer_input(std::ostream& out, const std::vector<std::string>& docs,
+                           const std::vector<std::string>& kinds, bool by_kind, size_t bytes);
 
 // Characters the calculator's tokenizer always has pieces for (spm_train --required_chars):
 // typographic punctuation and the commonest accented Latin letters, so a book's curly

@@ -131,28 +131,8 @@ bool train_calculator(const TrainOptions& o,
             const fs::path input = state_dir / "spm-input.txt";
             {
                 std::ofstream f(input);
-                // 12 MB of text, shared equally by the kinds, so the vocabulary covers
-                // every kind whatever the order of the files
-                std::map<std::string, size_t> written;
-                for (const auto& k : train_kind)
-                    written[k] = 0;
-                const size_t per_kind = (size_t(12) << 20) / std::max<size_t>(1, written.size());
-                for (size_t d = 0; d < train_text.size(); ++d) {
-                    const auto& t = train_text[d];
-                    size_t& n = written[train_kind[d]];
-                    for (size_t i = 0; i < t.size() && n < per_kind;) {
-                        size_t e = std::min(t.size(), i + 4000);
-                        while (e < t.size() && e > i + 1 && (uint8_t(t[e]) & 0xC0) == 0x80)
-                            --e; // whole characters only
-                        std::string chunk = t.substr(i, e - i);
-                        for (char& c : chunk)
-                            if (c == '\n')
-                                c = ' '; // one "sentence" per chunk, newlines kept as spaces
-                        f << chunk << "\n";
-                        n += chunk.size();
-                        i = e;
-                    }
-                }
+                write_tokenizer_input(f, train_text, train_kind, o.tokenizer_by_kind,
+                                      size_t(12) << 20);
                 if (o.vocab >= kTypographicMinVocab)
                     f << kTypographicChars << "\n"; // --required_chars must occur in the input
             }

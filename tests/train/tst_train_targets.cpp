@@ -20,6 +20,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
 
 using namespace ladm;
 
@@ -33,6 +34,7 @@ class TestTrainTargets : public QObject {
     void tokenRarityByDomain();
     void neverMatchTokens();
     void kindBalancedWindows();
+    void tokenizerInput();
 };
 
 void TestTrainTargets::textFilesAndSplit() {
@@ -454,6 +456,49 @@ void TestTrainTargets::kindBalancedWindows() {
     const auto by_file = count(nullptr);
     QCOMPARE(by_file.bad, 0);
     QVERIFY2(by_file.long_windows < 60, qPrintable(QString::number(by_file.long_windows)));
+}
+
+void TestTrainTargets::tokenizerInput() {
+    // Three kinds in file order: 30,000 bytes of "aaaaaaaaa\n", 20,003 of "bbb" then é (two
+    // bytes, so every 4,000-byte cut falls inside one), 30,000 of "c". A 24,000-byte budget
+    // in file order is all "a"; shared by kind, 8,000 bytes of each kind, the last piece
+    // of a kind allowed to pass its share.
+    std::string a, b = "bbb";
+    for (int i = 0; i < 3000; ++i)
+        a += "aaaaaaaaa\n";
+    for (int i = 0; i < 10000; ++i)
+        b += "\u00E9";
+    const std::vector<std::string> docs{a, b, std::string(30000, 'c')}, kinds{"A", "B", "C"};
+    auto lines = [&](bool by_kind) {
+        std::ostringstream out;
+        write_tokenizer_input(out, docs, kinds, by_kind, 24000);
+        std::vector<std::string> v;
+        std::istringstream in(out.str());
+        for (std::string l; std::getline(in, l);)
+            v.push_back(l);
+        return v;
+    };
+    const auto first = lines(false);
+    QCOMPARE(first.size(), size_t(6));
+    for (const auto& l : first) // all from the first document, newlines made spaces
+        QCOMPARE(l, first[0]);
+    QCOMPARE(first[0].size(), size_t(4000));
+    QCOMPARE(first[0].substr(0, 12), std::string("aaaaaaaaa aa"));
+    std::map<char, size_t> per_kind;
+    for (const auto& l : lines(true)) {
+        QVERIFY(!l.empty() && l.size() <= 4000);
+        const char kind = l.find('c') != std::string::npos   ? 'c'
+                          : l.find('a') != std::string::npos ? 'a'
+                                                             : 'b';
+        per_kind[kind] += l.size();
+        if (kind == 'b') { // whole characters: no piece starts or ends inside é
+            QVERIFY((uint8_t(l.front()) & 0xC0) != 0x80);
+            QVERIFY(uint8_t(l.back()) != 0xC3);
+        }
+    }
+    QCOMPARE(per_kind['a'], size_t(8000));
+    QCOMPARE(per_kind['c'], size_t(8000));
+    QCOMPARE(per_kind['b'], size_t(3999 + 4000 + 4000)); // cuts moved back onto é's first byte
 }
 
 QTEST_GUILESS_MAIN(TestTrainTargets)

@@ -47,6 +47,9 @@ checkpoint. Re-running with the same DIR resumes from DIR/train-state.
   --balance-kinds: training windows take each kind of text equally often, then a
       document of that kind long enough to fill the window alone where there is one
       (default: any file equally often, windows pieced together from whatever files come)
+  --tokenizer-by-kind: the tokenizer learns its pieces from 12 MB shared equally by the
+      kinds of text (default: the first 12 MB of the training files in their order, mostly
+      changelogs and C headers); either way typographic punctuation gets its own pieces
   --context-factor X (32): in those targets, attention on far keys that are not matches
       counts X times, as in a context X times longer than the training sequences
   --match-init X (2.8): heads start as same-token matchers of this strength; 0 = random
@@ -105,40 +108,40 @@ int train_and_record(const TrainOptions& o, std::ostream* out) {
 }
 
 int cmd_train_calculator(const std::vector<std::string>& argv) {
-    Args a(
-        argv,
-        {"help", "fp32", "no-rarity-init", "global-rarity", "punctuation-matches", "balance-kinds"},
-        {"out",
-         "steps",
-         "seq-len",
-         "batch",
-         "lr",
-         "seed",
-         "hidden",
-         "layers",
-         "heads",
-         "kv-heads",
-         "intermediate",
-         "vocab",
-         "max-positions",
-         "copy-fraction",
-         "copy-warmup",
-         "retrieval-weight",
-         "match-theta",
-         "match-init",
-         "context-factor",
-         "rope-theta",
-         "threads",
-         "text",
-         "checkpoint-every",
-         "long-steps",
-         "long-seq-len",
-         "long-batch",
-         "held-out",
-         "leave-out",
-         "calibrate-scales",
-         "calibrate-tokens",
-         "calibrate-pairs"});
+    Args a(argv,
+           {"help", "fp32", "no-rarity-init", "global-rarity", "punctuation-matches",
+            "balance-kinds", "tokenizer-by-kind"},
+           {"out",
+            "steps",
+            "seq-len",
+            "batch",
+            "lr",
+            "seed",
+            "hidden",
+            "layers",
+            "heads",
+            "kv-heads",
+            "intermediate",
+            "vocab",
+            "max-positions",
+            "copy-fraction",
+            "copy-warmup",
+            "retrieval-weight",
+            "match-theta",
+            "match-init",
+            "context-factor",
+            "rope-theta",
+            "threads",
+            "text",
+            "checkpoint-every",
+            "long-steps",
+            "long-seq-len",
+            "long-batch",
+            "held-out",
+            "leave-out",
+            "calibrate-scales",
+            "calibrate-tokens",
+            "calibrate-pairs"});
     if (a.flag("help")) {
         std::cout << kHelp;
         return kOk;
@@ -189,6 +192,7 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
     o.domain_rarity = !a.flag("global-rarity");
     o.skip_punctuation_matches = !a.flag("punctuation-matches");
     o.balance_kinds = a.flag("balance-kinds");
+    o.tokenizer_by_kind = a.flag("tokenizer-by-kind");
     o.export_bf16 = !a.flag("fp32");
     return train_and_record(o, &std::cout);
 }

@@ -95,6 +95,7 @@ bool export_checkpoint(const TrainOptions& o, int64_t vocab,
           {"domain_rarity", o.domain_rarity},
           {"skip_punctuation_matches", o.skip_punctuation_matches},
           {"balance_kinds", o.balance_kinds},
+          {"tokenizer_by_kind", o.tokenizer_by_kind},
           {"context_factor", o.context_factor},
           {"held_out_fraction", o.held_out_fraction},
           {"leave_out", o.leave_out}}}};

@@ -57,12 +57,12 @@ struct TrainOptions {
     // come. The balanced run of 2026-12-04 did worse on training-side pairs (calibration
     // 0.68 against 0.77, with fewer steps) and on held-out ones, so it is not the default.
     bool balance_kinds = false;
-    // What the tokenizer learns its pieces from (write_tokenizer_input): false (default),
-    // the first 12 MB of the training files in their order, as for the bundled model;
-    // true, 12 MB shared equally by the kinds of text. The four-kind recipe with the
-    // shared input measured far worse on training-side pairs (calibration 0.71 against
-    // 0.89, docs/calculator-history.md), so it is not the default.
-    bool tokenizer_by_kind = false;
+    // What the tokenizer learns its pieces from (write_tokenizer_input): true (default),
+    // 12 MB shared equally by the kinds of text; false, the first 12 MB of the training
+    // files in their order, as for the bundled model (mostly changelogs). For the bundled
+    // recipe's four kinds the two measured alike (training-side calibration 0.71 / 0.76,
+    // held-out 0.77 / 0.78; docs/calculator-history.md).
+    bool tokenizer_by_kind = true;
     // That loss counts attention on far keys that are not targets this many times over, as
     // in a context this many times longer than seq_len (32 x 1,024: LADM's default max_len of
     // 32,768 tokens); in the long phase, scaled down to keep the same simulated context (at

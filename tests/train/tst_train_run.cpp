@@ -658,6 +658,12 @@ void TestTrainRun::leaveOneKindOut() {
                  return f.find("/prose/") != std::string::npos;
              })));
     QCOMPARE(recorded_leave_out(o.out_dir), std::vector<std::string>{left});
+    { // the recipe records how its tokenizer's input was chosen (default: shared by kind)
+        std::ifstream cf(o.out_dir + "/config.json");
+        const auto cfg = nlohmann::json::parse(cf, nullptr, false);
+        QVERIFY(!cfg.is_discarded());
+        QCOMPARE(cfg["ladm_studio_training"].value("tokenizer_by_kind", false), true);
+    }
     // its pairs come from all 12 documents of the kind, whatever side of the split
     EvalOptions e;
     e.model_dir = o.out_dir;

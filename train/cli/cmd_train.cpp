@@ -47,9 +47,9 @@ checkpoint. Re-running with the same DIR resumes from DIR/train-state.
   --balance-kinds: training windows take each kind of text equally often, then a
       document of that kind long enough to fill the window alone where there is one
       (default: any file equally often, windows pieced together from whatever files come)
-  --tokenizer-by-kind: the tokenizer learns its pieces from 12 MB shared equally by the
-      kinds of text (default: the first 12 MB of the training files in their order, mostly
-      changelogs and C headers); either way typographic punctuation gets its own pieces
+  --tokenizer-file-order: the tokenizer learns its pieces from the first 12 MB of the
+      training files in their order, as the bundled model's did (default: 12 MB shared
+      equally by the kinds of text); either way typographic punctuation gets its own pieces
   --context-factor X (32): in those targets, attention on far keys that are not matches
       counts X times, as in a context X times longer than the training sequences
   --match-init X (2.8): heads start as same-token matchers of this strength; 0 = random
@@ -110,7 +110,7 @@ int train_and_record(const TrainOptions& o, std::ostream* out) {
 int cmd_train_calculator(const std::vector<std::string>& argv) {
     Args a(argv,
            {"help", "fp32", "no-rarity-init", "global-rarity", "punctuation-matches",
-            "balance-kinds", "tokenizer-by-kind"},
+            "balance-kinds", "tokenizer-file-order"},
            {"out",
             "steps",
             "seq-len",
@@ -192,7 +192,7 @@ int cmd_train_calculator(const std::vector<std::string>& argv) {
     o.domain_rarity = !a.flag("global-rarity");
     o.skip_punctuation_matches = !a.flag("punctuation-matches");
     o.balance_kinds = a.flag("balance-kinds");
-    o.tokenizer_by_kind = a.flag("tokenizer-by-kind");
+    o.tokenizer_by_kind = !a.flag("tokenizer-file-order");
     o.export_bf16 = !a.flag("fp32");
     return train_and_record(o, &std::cout);
 }

@@ -200,13 +200,14 @@ std::vector<float> TokenRarity::match_weights(const std::vector<int32_t>& seq,
 
 void write_tokenizer_input(std::ostream& out, const std::vector<std::string>& docs,
                            const std::vector<std::string>& kinds, bool by_kind, size_t bytes) {
-    std::map<std::string, size_t> written; // per kind, or all under ""
+    auto key = [&](size_t d) { return by_kind ? kinds.at(d) : std::string(); };
+    std::map<std::string, size_t> written; // bytes per kind, or all under ""
     for (size_t d = 0; d < docs.size(); ++d)
-        written[by_kind ? kinds.at(d) : std::string()] = 0;
+        written[key(d)] = 0;
     const size_t share = bytes / std::max<size_t>(1, written.size());
     for (size_t d = 0; d < docs.size(); ++d) {
         const std::string& t = docs[d];
-        size_t& n = written[by_kind ? kinds[d] : std::string()];
+        size_t& n = written[key(d)];
         for (size_t i = 0; i < t.size() && n < share;) {
             size_t e = std::min(t.size(), i + 4000);
             while (e < t.size() && e > i + 1 && (uint8_t(t[e]) & 0xC0) == 0x80)

@@ -662,7 +662,7 @@ void TestTrainRun::leaveOneKindOut() {
         std::ifstream cf(o.out_dir + "/config.json");
         const auto cfg = nlohmann::json::parse(cf, nullptr, false);
         QVERIFY(!cfg.is_discarded());
-        QCOMPARE(cfg["ladm_studio_training"].value("tokenizer_by_kind", false), true);
+        QCOMPARE(cfg.at("ladm_studio_training").value("tokenizer_by_kind", false), true);
     }
     // its pairs come from all 12 documents of the kind, whatever side of the split
     EvalOptions e;
